@@ -1,0 +1,162 @@
+"""The three things the sidecar keeps in the database.
+
+- DesiredConfig: what the owner asked for. Only the web (views, API) writes it.
+- ObservedStatus: what the supervisor sees. Only the supervisor writes it.
+- StoredState: encrypted versions of tailscaled's state file (the node identity).
+
+Both singletons live at pk=1. Commands that are actions rather than states
+(reset, retry) are counters: the web bumps `reset_generation`, the supervisor
+records the generation it has carried out, so a lost wake-up only delays them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+
+
+class Phase(models.TextChoices):
+    DISABLED = "disabled", "Disabled"
+    STARTING = "starting", "Starting"
+    NEEDS_LOGIN = "needs_login", "Waiting for authorization"
+    NEEDS_MACHINE_AUTH = "needs_machine_auth", "Waiting for device approval"
+    RUNNING = "running", "Connected"
+    STOPPING = "stopping", "Stopping"
+    RESTARTING = "restarting", "Restarting"
+    FAILED = "failed", "Failed"
+    UNAVAILABLE = "unavailable", "Unavailable"
+
+
+SINGLETON_PK = 1
+
+
+class DesiredConfig(models.Model):
+    enabled = models.BooleanField(default=False)
+    hostname = models.CharField(max_length=63, blank=True)
+    control_url = models.URLField(blank=True, help_text="Empty means Tailscale's own server.")
+    advertise_tags = models.JSONField(default=list, blank=True)
+    # Encrypted with the state cipher (tailscale_sidecar.crypto); never shown back.
+    auth_key_encrypted = models.TextField(blank=True)
+    outbound_proxy = models.BooleanField(default=False)
+    # Bumped on every change so the supervisor can tell what it has applied.
+    generation = models.PositiveBigIntegerField(default=0)
+    reset_generation = models.PositiveBigIntegerField(default=0)
+    retry_generation = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "desired Tailscale configuration"
+
+    def __str__(self) -> str:
+        return f"desired(enabled={self.enabled}, hostname={self.hostname!r}, gen={self.generation})"
+
+    @classmethod
+    def load(cls) -> DesiredConfig:
+        obj, _ = cls.objects.get_or_create(pk=SINGLETON_PK)
+        return obj
+
+    @classmethod
+    def update(cls, **fields: object) -> DesiredConfig:
+        """Change fields and bump the generation in one transaction."""
+        with transaction.atomic():
+            cls.objects.get_or_create(pk=SINGLETON_PK)
+            cls.objects.filter(pk=SINGLETON_PK).update(generation=F("generation") + 1, **fields)
+        return cls.load()
+
+    @classmethod
+    def bump(cls, counter: str) -> DesiredConfig:
+        """Ask for an action (`reset_generation` or `retry_generation`)."""
+        if counter not in ("reset_generation", "retry_generation"):
+            raise ValueError(f"unknown action counter {counter!r}")
+        with transaction.atomic():
+            cls.objects.get_or_create(pk=SINGLETON_PK)
+            cls.objects.filter(pk=SINGLETON_PK).update(
+                **{counter: F(counter) + 1, "generation": F("generation") + 1}
+            )
+        return cls.load()
+
+
+class ObservedStatus(models.Model):
+    phase = models.CharField(max_length=32, choices=Phase.choices, default=Phase.DISABLED)
+    backend_state = models.CharField(max_length=32, blank=True)
+    auth_url = models.TextField(blank=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    node_id = models.CharField(max_length=64, blank=True)
+    tailnet_ips = models.JSONField(default=list, blank=True)
+    dns_name = models.CharField(max_length=255, blank=True)
+    tailnet_name = models.CharField(max_length=255, blank=True)
+    key_expiry = models.DateTimeField(null=True, blank=True)
+    health = models.JSONField(default=list, blank=True)
+    restart_count = models.PositiveIntegerField(default=0)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_health_check_at = models.DateTimeField(null=True, blank=True)
+    tailscaled_version = models.CharField(max_length=128, blank=True)
+    # Redacted recent tailscaled output, newest last (bounded by the supervisor).
+    log_tail = models.JSONField(default=list, blank=True)
+    # Loopback proxy addresses while the outbound proxy is on ("127.0.0.1:1055").
+    socks5_addr = models.CharField(max_length=64, blank=True)
+    http_proxy_addr = models.CharField(max_length=64, blank=True)
+    # What the supervisor has carried out (see DesiredConfig).
+    applied_generation = models.PositiveBigIntegerField(default=0)
+    reset_done_generation = models.PositiveBigIntegerField(default=0)
+    retry_done_generation = models.PositiveBigIntegerField(default=0)
+    # Who holds the lease, and when it last said so: the page warns when stale.
+    supervisor_id = models.CharField(max_length=128, blank=True)
+    supervisor_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "observed Tailscale status"
+
+    def __str__(self) -> str:
+        return f"observed(phase={self.phase}, backend={self.backend_state or '-'})"
+
+    @classmethod
+    def load(cls) -> ObservedStatus:
+        obj, _ = cls.objects.get_or_create(pk=SINGLETON_PK)
+        return obj
+
+    @classmethod
+    def write(cls, **fields: object) -> None:
+        """Set fields in one UPDATE; only the supervisor calls this."""
+        cls.objects.get_or_create(pk=SINGLETON_PK)
+        cls.objects.filter(pk=SINGLETON_PK).update(**fields)
+
+
+class StoredState(models.Model):
+    """One encrypted version of tailscaled's state file. The newest row wins."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # SHA-256 of the plaintext: lets the supervisor skip unchanged rewrites
+    # without decrypting, and proves what was stored.
+    sha256 = models.CharField(max_length=64)
+    # A Fernet token (urlsafe base64 text) from tailscale_sidecar.crypto.
+    ciphertext = models.TextField()
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"state {self.sha256[:12]} ({self.size} bytes, {self.created_at:%Y-%m-%d %H:%M:%S})"
+
+    @classmethod
+    def latest_version(cls) -> StoredState | None:
+        return cls.objects.order_by("-created_at", "-id").first()
+
+
+class ApiToken(models.Model):
+    """A bearer token for automation. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

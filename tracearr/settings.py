@@ -1,0 +1,193 @@
+"""Django settings for tracearr, read from the environment.
+
+Every variable the app reads is listed in `.env.example` and the README's
+configuration table. Values are parsed by django-environ; a value that does not
+parse is an error at start-up, never a silent default.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+DEMO_MODE = env.bool("TRACEARR_DEMO", default=False)
+
+DATA_DIR = Path(env.str("TRACEARR_DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
+
+# SECRET_KEY: required unless DEBUG is on; may come from a file (Docker secrets).
+if env.str("SECRET_KEY_FILE", default=""):
+    SECRET_KEY = Path(env.str("SECRET_KEY_FILE")).read_text().strip()
+else:
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE), or DEBUG=true for local use."
+        )
+    SECRET_KEY = "insecure-debug-only-key-do-not-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "tailscale_sidecar",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tailscale_sidecar.middleware.TailnetHostsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tracearr.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tailscale_sidecar.context_processors.demo_mode",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "tracearr.wsgi.application"
+
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'tracearr.sqlite3'}"
+    ),
+}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Several processes (web, supervisor, worker) share one SQLite file: WAL lets
+    # readers run beside the one writer, and the timeout rides out short locks.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "tailscale_sidecar:settings"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Security headers. TLS is terminated by tailscale serve or a reverse proxy, if
+# at all: tailnet traffic is already encrypted end to end by WireGuard.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Redis and Celery --------------------------------------------------------
+# Without REDIS_URL, Celery uses kombu's filesystem transport under the data
+# dir, so a fresh machine with only Python still runs the worker and beat.
+REDIS_URL = env.str("REDIS_URL", default="")
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {}
+    if REDIS_URL
+    else {
+        "data_folder_in": str(DATA_DIR / "broker" / "queue"),
+        "data_folder_out": str(DATA_DIR / "broker" / "queue"),
+        "processed_folder": str(DATA_DIR / "broker" / "processed"),
+        "store_processed": False,
+    }
+)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_TIMEZONE = TIME_ZONE
+
+# --- Tailscale sidecar -------------------------------------------------------
+TAILSCALED_BIN = env.str("TAILSCALED_BIN", default="tailscaled")
+TAILSCALE_STATE_KEYS = env.list("TAILSCALE_STATE_KEYS", default=[])
+if env.str("TAILSCALE_STATE_KEYS_FILE", default=""):
+    TAILSCALE_STATE_KEYS = Path(env.str("TAILSCALE_STATE_KEYS_FILE")).read_text().split()
+TAILSCALE_HEALTHCHECK_INTERVAL = env.float("TAILSCALE_HEALTHCHECK_INTERVAL", default=30.0)
+TAILSCALE_PROBE_TIMEOUT = env.float("TAILSCALE_PROBE_TIMEOUT", default=5.0)
+TAILSCALE_POLL_INTERVAL = env.float("TAILSCALE_POLL_INTERVAL", default=2.0)
+TAILSCALE_BACKOFF = [float(x) for x in env.list("TAILSCALE_BACKOFF", default=["1", "2", "4", "8", "16"])]
+TAILSCALE_STABLE_AFTER = env.float("TAILSCALE_STABLE_AFTER", default=60.0)
+TAILSCALE_CONTROL_URL = env.str("TAILSCALE_CONTROL_URL", default="")
+TAILSCALE_AUTHKEY = env.str("TAILSCALE_AUTHKEY", default="")
+TAILSCALE_HOSTNAME = env.str("TAILSCALE_HOSTNAME", default="")
+TAILSCALE_OUTBOUND_PROXY = env.bool("TAILSCALE_OUTBOUND_PROXY", default=False)
+TAILSCALE_RUN_DIR = Path(env.str("TAILSCALE_RUN_DIR", default=str(DATA_DIR / "run")))
+TAILSCALE_STATE_DIR = Path(env.str("TAILSCALE_STATE_DIR", default=str(DATA_DIR / "tailscale")))
+TAILSCALE_STATE_VERSIONS_KEPT = env.int("TAILSCALE_STATE_VERSIONS_KEPT", default=10)
+TAILSCALE_KEY_EXPIRY_WARNING_DAYS = env.int("TAILSCALE_KEY_EXPIRY_WARNING_DAYS", default=14)
+# The port the web server listens on: tailnet traffic for <node>:PORT is
+# delivered by userspace tailscaled to 127.0.0.1:PORT.
+TRACEARR_PORT = env.int("PORT", default=3000)
+TRACEARR_BIND = env.str("TRACEARR_BIND", default="127.0.0.1")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}
