@@ -7,13 +7,9 @@ pytest runs on one machine never share it. Fixtures live in tests/fixtures/,
 one module per area.
 """
 
-import os
-
-os.environ.setdefault("DEBUG", "true")
-os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
-
 pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.simulator",
     "tests.fixtures.processes",
+    "tests.fixtures.web",
 ]

@@ -14,8 +14,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=False)
-DEMO_MODE = env.bool("TRACEARR_DEMO", default=False)
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A boolean that accepts only true/false spellings; anything else stops start-up."""
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use true or false.")
+    return raw in _TRUE
+
+
+DEBUG = env_bool("DEBUG", default=False)
+DEMO_MODE = env_bool("TRACEARR_DEMO", default=False)
 
 DATA_DIR = Path(env.str("TRACEARR_DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
 
@@ -78,9 +90,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "tracearr.wsgi.application"
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'tracearr.sqlite3'}"
-    ),
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'tracearr.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -132,11 +142,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Redis and Celery --------------------------------------------------------
@@ -168,12 +178,16 @@ if env.str("TAILSCALE_STATE_KEYS_FILE", default=""):
 TAILSCALE_HEALTHCHECK_INTERVAL = env.float("TAILSCALE_HEALTHCHECK_INTERVAL", default=30.0)
 TAILSCALE_PROBE_TIMEOUT = env.float("TAILSCALE_PROBE_TIMEOUT", default=5.0)
 TAILSCALE_POLL_INTERVAL = env.float("TAILSCALE_POLL_INTERVAL", default=2.0)
-TAILSCALE_BACKOFF = [float(x) for x in env.list("TAILSCALE_BACKOFF", default=["1", "2", "4", "8", "16"])]
+TAILSCALE_BACKOFF = [
+    float(x) for x in env.list("TAILSCALE_BACKOFF", default=["1", "2", "4", "8", "16"])
+]
 TAILSCALE_STABLE_AFTER = env.float("TAILSCALE_STABLE_AFTER", default=60.0)
 TAILSCALE_CONTROL_URL = env.str("TAILSCALE_CONTROL_URL", default="")
 TAILSCALE_AUTHKEY = env.str("TAILSCALE_AUTHKEY", default="")
 TAILSCALE_HOSTNAME = env.str("TAILSCALE_HOSTNAME", default="")
-TAILSCALE_OUTBOUND_PROXY = env.bool("TAILSCALE_OUTBOUND_PROXY", default=False)
+TAILSCALE_OUTBOUND_PROXY = env_bool("TAILSCALE_OUTBOUND_PROXY", default=False)
+# One loopback address serves both SOCKS5 and HTTP proxying (tailscaled sniffs).
+TAILSCALE_OUTBOUND_PROXY_ADDR = env.str("TAILSCALE_OUTBOUND_PROXY_ADDR", default="127.0.0.1:1055")
 TAILSCALE_RUN_DIR = Path(env.str("TAILSCALE_RUN_DIR", default=str(DATA_DIR / "run")))
 TAILSCALE_STATE_DIR = Path(env.str("TAILSCALE_STATE_DIR", default=str(DATA_DIR / "tailscale")))
 TAILSCALE_STATE_VERSIONS_KEPT = env.int("TAILSCALE_STATE_VERSIONS_KEPT", default=10)

@@ -1,0 +1,22 @@
+"""gunicorn settings. Every value can be overridden by the environment.
+
+Binds to loopback by default: userspace tailscaled delivers tailnet traffic to
+127.0.0.1:PORT, so the app is reachable on the tailnet with no published port.
+Set TRACEARR_BIND=0.0.0.0 to serve the LAN too.
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('TRACEARR_BIND', '127.0.0.1')}:{os.environ.get('PORT', '3000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2 + 1)))
+threads = int(os.environ.get("WEB_THREADS", "2"))
+worker_class = "gthread"
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "5"))
+keepalive = 5
+accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "true").lower() == "true" else None
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+wsgi_app = "tracearr.wsgi:application"
