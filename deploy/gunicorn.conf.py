@@ -20,3 +20,6 @@ errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 wsgi_app = "tracearr.wsgi:application"
+# gunicorn >= 24 opens a control socket under $HOME by default: one path per
+# user, which two instances on one machine would fight over. Nothing uses it.
+control_socket_disable = True

@@ -1,9 +1,96 @@
-"""Placeholder: replaced by the web work (tailnet host admission)."""
+"""Admit the node's own tailnet names as Host, and nothing else beyond ALLOWED_HOSTS.
+
+Once connected, the app is reached as `http://<node>.<tailnet>.ts.net:PORT/` or
+by its tailnet IPs: names only known at run time. Rather than `*`, the
+middleware wraps `settings.ALLOWED_HOSTS` in a list that also yields those
+names (read from ObservedStatus, cached for a few seconds). Django's own
+`request.get_host()` then accepts them, and with it Django's CSRF check, which
+trusts an Origin equal to the validated host (`http://<dns-name>:<port>`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+
+CACHE_SECONDS = 5.0
+
+
+def tailnet_names() -> tuple[str, ...]:
+    """The node's MagicDNS name and tailnet IPs, as Host values Django compares."""
+    from .models import ObservedStatus
+
+    row = ObservedStatus.objects.filter(pk=1).values("dns_name", "tailnet_ips").first()
+    if not row:
+        return ()
+    names = []
+    if row["dns_name"]:
+        names.append(row["dns_name"].rstrip(".").lower())
+    for ip in row["tailnet_ips"] or []:
+        # Django matches an IPv6 Host with its brackets, as in "[::1]".
+        names.append(f"[{ip}]" if ":" in ip else ip)
+    return tuple(names)
+
+
+class TailnetAllowedHosts(list):
+    """ALLOWED_HOSTS plus the tailnet names; the configured entries stay a plain list."""
+
+    def __init__(
+        self, configured: list[str], lookup: Callable[[], tuple[str, ...]] = tailnet_names
+    ) -> None:
+        super().__init__(configured)
+        self._lookup = lookup
+        self._lock = threading.Lock()
+        self._names: tuple[str, ...] = ()
+        self._expires = 0.0
+
+    def dynamic_names(self) -> tuple[str, ...]:
+        now = time.monotonic()
+        if now < self._expires:
+            return self._names
+        with self._lock:
+            if now >= self._expires:
+                try:
+                    self._names = self._lookup()
+                except DatabaseError:
+                    # Before migrations, or while the DB is down: configured hosts only.
+                    self._names = ()
+                self._expires = now + CACHE_SECONDS
+        return self._names
+
+    def forget(self) -> None:
+        """Drop the cache (tests, or after a known change)."""
+        self._expires = 0.0
+
+    def __iter__(self) -> Iterator[str]:
+        yield from super().__iter__()
+        yield from self.dynamic_names()
+
+    def __contains__(self, item: object) -> bool:
+        return item in tuple(self)
+
+
+def install() -> TailnetAllowedHosts:
+    """Wrap settings.ALLOWED_HOSTS once (idempotent)."""
+    current = settings.ALLOWED_HOSTS
+    if not isinstance(current, TailnetAllowedHosts):
+        current = TailnetAllowedHosts(list(current))
+        settings.ALLOWED_HOSTS = current
+    return current
 
 
 class TailnetHostsMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        install()
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Checked per request, not once: tests and admin tools may swap
+        # ALLOWED_HOSTS (override_settings) after start-up.
+        install()
         return self.get_response(request)

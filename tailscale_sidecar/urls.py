@@ -1,11 +1,20 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "tailscale_sidecar"
 
-
-def settings_page(request):
-    return HttpResponse("Settings → Tailscale")
-
-
-urlpatterns = [path("settings/tailscale/", settings_page, name="settings")]
+urlpatterns = [
+    path("settings/tailscale/", views.settings_page, name="settings"),
+    path("settings/tailscale/fragment/", views.state_fragment, name="fragment"),
+    path("settings/tailscale/enable/", views.enable, name="enable"),
+    path("settings/tailscale/disable/", views.disable, name="disable"),
+    path("settings/tailscale/reset/", views.reset, name="reset"),
+    path("settings/tailscale/retry/", views.retry, name="retry"),
+    path("settings/tailscale/tokens/", views.create_api_token, name="create_token"),
+    path(
+        "settings/tailscale/tokens/<int:token_id>/revoke/",
+        views.revoke_api_token,
+        name="revoke_token",
+    ),
+]

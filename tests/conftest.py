@@ -13,3 +13,23 @@ pytest_plugins = [
     "tests.fixtures.processes",
     "tests.fixtures.web",
 ]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="run the long form of the fault suite (tests marked slow)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--long"):
+        return
+    import pytest
+
+    skip_slow = pytest.mark.skip(reason="long form of the fault suite: run with --long")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip_slow)

@@ -42,3 +42,8 @@ def test_it_rejects_a_malformed_boolean(tmp_path):
     )
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_it_treats_an_empty_database_url_as_the_embedded_default(tmp_path):
+    result = run_check({"DEBUG": "true", "DATABASE_URL": "", "TRACEARR_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr

@@ -89,8 +89,11 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "tracearr.wsgi.application"
 
+# An empty DATABASE_URL means the embedded default, like an unset one.
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'tracearr.sqlite3'}"),
+    "default": environ.Env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{DATA_DIR / 'tracearr.sqlite3'}"
+    ),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -161,9 +164,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(DATA_DIR / "broker" / "queue"),
         "data_folder_out": str(DATA_DIR / "broker" / "queue"),
         "processed_folder": str(DATA_DIR / "broker" / "processed"),
+        "control_folder": str(DATA_DIR / "broker" / "control"),
         "store_processed": False,
     }
 )
+for _folder in ("data_folder_in", "processed_folder", "control_folder"):
+    if _folder in CELERY_BROKER_TRANSPORT_OPTIONS:
+        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_folder]).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -192,6 +199,17 @@ TAILSCALE_RUN_DIR = Path(env.str("TAILSCALE_RUN_DIR", default=str(DATA_DIR / "ru
 TAILSCALE_STATE_DIR = Path(env.str("TAILSCALE_STATE_DIR", default=str(DATA_DIR / "tailscale")))
 TAILSCALE_STATE_VERSIONS_KEPT = env.int("TAILSCALE_STATE_VERSIONS_KEPT", default=10)
 TAILSCALE_KEY_EXPIRY_WARNING_DAYS = env.int("TAILSCALE_KEY_EXPIRY_WARNING_DAYS", default=14)
+# Housekeeping only: the supervisor restarts tailscaled without Celery.
+CELERY_BEAT_SCHEDULE = {
+    "tailscale-prune-state-versions": {
+        "task": "tailscale_sidecar.tasks.prune_state_versions",
+        "schedule": 3600.0,
+    },
+    "tailscale-check-key-expiry": {
+        "task": "tailscale_sidecar.tasks.check_key_expiry",
+        "schedule": 3600.0,
+    },
+}
 # The port the web server listens on: tailnet traffic for <node>:PORT is
 # delivered by userspace tailscaled to 127.0.0.1:PORT.
 TRACEARR_PORT = env.int("PORT", default=3000)

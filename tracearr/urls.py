@@ -3,11 +3,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tailscale_sidecar.api import api
+from tailscale_sidecar.views import ThrottledLoginView, first_run
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tailscale_sidecar:settings"), name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("setup/", first_run, name="first_run"),
     path("api/v1/", api.urls),
     path("", include("tailscale_sidecar.urls")),
 ]

@@ -1,0 +1,27 @@
+"""`manage.py tailscale_supervisor`: run tailscaled and keep it as the owner asked.
+
+Run exactly one per node identity (a lease makes extra copies wait as
+standby). SIGTERM or SIGINT stops tailscaled, stores its last state and exits 0.
+"""
+
+from __future__ import annotations
+
+import signal
+
+from django.core.management.base import BaseCommand
+
+from tailscale_sidecar.supervisor.runner import Supervisor
+
+
+class Command(BaseCommand):
+    help = "Supervise tailscaled: start, watch, restart and reconfigure it from the database."
+
+    def handle(self, *args: object, **options: object) -> None:
+        supervisor = Supervisor()
+
+        def stop(signum: int, frame: object) -> None:
+            supervisor.request_stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        supervisor.run()

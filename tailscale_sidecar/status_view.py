@@ -1,0 +1,152 @@
+"""One dict describing the sidecar, shared by the page and `GET /api/v1/tailscale`.
+
+It reads two rows (DesiredConfig and ObservedStatus) and nothing else: the web
+never asks tailscaled anything, so the page stays cheap to poll.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import DesiredConfig, ObservedStatus, Phase
+
+# Phases the page polls through: something is about to change by itself.
+TRANSITIONAL_PHASES = frozenset(
+    {
+        Phase.STARTING,
+        Phase.STOPPING,
+        Phase.NEEDS_LOGIN,
+        Phase.NEEDS_MACHINE_AUTH,
+        Phase.RESTARTING,
+    }
+)
+TAILSCALE_LOGIN_HOST = "login.tailscale.com"
+TAILSCALE_ADMIN_MACHINES = "https://login.tailscale.com/admin/machines"
+WILDCARD_BINDS = frozenset({"0.0.0.0", "::", "[::]", ""})
+
+
+def login_server(desired: DesiredConfig) -> str:
+    """The login server the node uses; empty means Tailscale's own."""
+    return (desired.control_url or settings.TAILSCALE_CONTROL_URL or "").rstrip("/")
+
+
+def auth_url_allowed(url: str, desired: DesiredConfig) -> bool:
+    """Whether an auth URL may be offered as a link.
+
+    The URL comes from tailscaled, which takes it from the login server: only
+    Tailscale's own login site or the configured login server are trusted, so a
+    tampered status can't send the owner to a look-alike page.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and (
+        host == TAILSCALE_LOGIN_HOST or host == "tailscale.com" or host.endswith(".tailscale.com")
+    ):
+        return not (parts.username or parts.password)
+    server = login_server(desired)
+    if not server:
+        return False
+    base = urlsplit(server)
+    return (
+        parts.scheme == base.scheme
+        and parts.netloc.lower() == base.netloc.lower()
+        and parts.path.startswith(base.path.rstrip("/") + "/")
+    )
+
+
+def admin_console_url(desired: DesiredConfig) -> str:
+    """Where the owner approves devices: Tailscale's console or the login server."""
+    return login_server(desired) or TAILSCALE_ADMIN_MACHINES
+
+
+def supervisor_alive(observed: ObservedStatus, now: datetime) -> bool:
+    beat = observed.supervisor_heartbeat_at
+    if beat is None:
+        return False
+    return now - beat <= timedelta(seconds=3 * settings.TAILSCALE_HEALTHCHECK_INTERVAL)
+
+
+def split_ips(ips: list[str]) -> tuple[str, str]:
+    """The first IPv4 and first IPv6 tailnet address ('' when absent)."""
+    v4 = v6 = ""
+    for ip in ips:
+        try:
+            version = ipaddress.ip_address(ip).version
+        except ValueError:
+            continue
+        if version == 4 and not v4:
+            v4 = ip
+        elif version == 6 and not v6:
+            v6 = ip
+    return v4, v6
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def build_status(
+    desired: DesiredConfig, observed: ObservedStatus, now: datetime | None = None
+) -> dict[str, object]:
+    """The public status: safe to show the owner (no keys, no raw state)."""
+    now = now or timezone.now()
+    phase = observed.phase
+    dns_name = observed.dns_name.rstrip(".")
+    ipv4, ipv6 = split_ips(observed.tailnet_ips or [])
+    warn_before = timedelta(days=settings.TAILSCALE_KEY_EXPIRY_WARNING_DAYS)
+    auth_url = observed.auth_url if phase == Phase.NEEDS_LOGIN else ""
+    alive = supervisor_alive(observed, now)
+    return {
+        "phase": phase,
+        "available": phase != Phase.UNAVAILABLE,
+        "enabled": desired.enabled,
+        "hostname": observed.hostname or desired.hostname,
+        "auth_url": auth_url if auth_url and auth_url_allowed(auth_url, desired) else None,
+        "tailnet_ips": list(observed.tailnet_ips or []),
+        "ipv4": ipv4 or None,
+        "ipv6": ipv6 or None,
+        "dns_name": dns_name or None,
+        "tailnet_name": observed.tailnet_name or None,
+        "url": f"http://{dns_name}:{settings.TRACEARR_PORT}/" if dns_name else None,
+        "key_expiry": _iso(observed.key_expiry),
+        "key_expiry_warning": bool(
+            observed.key_expiry and observed.key_expiry - now <= warn_before
+        ),
+        "restart_count": observed.restart_count,
+        "next_retry_at": _iso(observed.next_retry_at),
+        "error": observed.last_error or None,
+        "health": list(observed.health or []),
+        "version": observed.tailscaled_version or None,
+        "supervisor_alive": alive,
+        "outbound_proxy": {
+            "enabled": desired.outbound_proxy,
+            "socks5": observed.socks5_addr or None,
+            "http": observed.http_proxy_addr or None,
+        },
+    }
+
+
+def load_status() -> tuple[DesiredConfig, ObservedStatus, dict[str, object]]:
+    """Read both rows (two queries) and build the status."""
+    desired = DesiredConfig.load()
+    observed = ObservedStatus.load()
+    return desired, observed, build_status(desired, observed)
+
+
+def is_degraded(desired: DesiredConfig, observed: ObservedStatus) -> bool:
+    """What `/api/v1/health` reports: enabled but not able to work."""
+    if not desired.enabled:
+        return False
+    if observed.phase in (Phase.FAILED, Phase.UNAVAILABLE):
+        return True
+    return not supervisor_alive(observed, timezone.now())
+
+
+def wildcard_bind() -> bool:
+    """True when the web server listens on every address, not just loopback."""
+    return settings.TRACEARR_BIND.strip() in WILDCARD_BINDS

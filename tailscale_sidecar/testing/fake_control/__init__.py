@@ -1,0 +1,1 @@
+"""fake-tailscale-control: a tiny coordination server for the simulator."""

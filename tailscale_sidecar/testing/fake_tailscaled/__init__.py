@@ -1,0 +1,1 @@
+"""fake-tailscaled: a userspace tailscaled stand-in that speaks the real LocalAPI."""

@@ -1,0 +1,215 @@
+"""Outbound SOCKS5 and HTTP proxies (--socks5-server, --outbound-http-proxy-listen).
+
+A destination that is a peer (MagicDNS short name, FQDN or tailnet IP) is
+dialled at 127.0.0.1:<port>: every simulated node lives on this machine's
+loopback, exactly where a real peer's userspace tailscaled would deliver.
+Anything else is dialled directly. When both flags name one address, one
+listener serves both and tells them apart by the first byte (net/proxymux).
+"""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+from urllib.parse import urlsplit
+
+from .backend import Backend
+from .logs import logf
+
+SOCKS_VERSION = 5
+DIAL_TIMEOUT = 10.0
+
+
+def resolve(backend: Backend, host: str) -> str:
+    """The address to dial for `host`: loopback for tailnet peers."""
+    wanted = host.lower().rstrip(".")
+    with backend.lock:
+        nm = backend.netmap
+        nodes = [nm["node"], *nm["peers"]] if nm else []
+    for node in nodes:
+        fqdn = node["Name"].rstrip(".")
+        ips = [prefix.split("/")[0] for prefix in node["Addresses"]]
+        if wanted in (fqdn, fqdn.split(".")[0], *ips):
+            return "127.0.0.1"
+    return host
+
+
+def dial(backend: Backend, host: str, port: int) -> socket.socket:
+    return socket.create_connection((resolve(backend, host), port), timeout=DIAL_TIMEOUT)
+
+
+def pipe(a: socket.socket, b: socket.socket) -> None:
+    """Copy bytes both ways until both sides are done (half-close aware)."""
+
+    def copy(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    a.settimeout(None)
+    b.settimeout(None)
+    other = threading.Thread(target=copy, args=(b, a), daemon=True)
+    other.start()
+    copy(a, b)
+    other.join()
+
+
+class ProxyServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], backend: Backend, *, socks: bool, http: bool):
+        self.backend = backend
+        self.socks = socks
+        self.http = http
+        super().__init__(address, ProxyHandler)
+
+    @property
+    def address_text(self) -> str:
+        host, port = self.server_address[:2]
+        return f"{host}:{port}"
+
+
+class ProxyHandler(socketserver.BaseRequestHandler):
+    server: ProxyServer
+
+    def handle(self) -> None:
+        conn: socket.socket = self.request
+        try:
+            first = conn.recv(1, socket.MSG_PEEK)
+            if not first:
+                return
+            if first[0] == SOCKS_VERSION and self.server.socks:
+                self._socks5(conn)
+            elif self.server.http:
+                self._http(conn)
+        except OSError as err:
+            logf(f"proxy: {err}", level=1)
+        finally:
+            conn.close()
+
+    # --- SOCKS5 (RFC 1928, no auth, CONNECT only) --------------------------
+    def _socks5(self, conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        _version, n_methods = reader.read(2)
+        methods = reader.read(n_methods)
+        if 0 not in methods:
+            conn.sendall(b"\x05\xff")
+            return
+        conn.sendall(b"\x05\x00")
+        _ver, command, _rsv, atyp = reader.read(4)
+        if atyp == 1:
+            host = socket.inet_ntop(socket.AF_INET, reader.read(4))
+        elif atyp == 4:
+            host = socket.inet_ntop(socket.AF_INET6, reader.read(16))
+        else:
+            host = reader.read(reader.read(1)[0]).decode()
+        port = int.from_bytes(reader.read(2), "big")
+        if command != 1:
+            conn.sendall(b"\x05\x07\x00\x01" + bytes(6))  # command not supported
+            return
+        try:
+            upstream = dial(self.server.backend, host, port)
+        except OSError:
+            conn.sendall(b"\x05\x05\x00\x01" + bytes(6))  # connection refused
+            return
+        with upstream:
+            conn.sendall(b"\x05\x00\x00\x01" + bytes(6))
+            pipe(conn, upstream)
+
+    # --- HTTP proxy (CONNECT and absolute-URI forwarding) -----------------
+    def _http(self, conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        request_line = reader.readline(65536).decode("latin-1").rstrip("\r\n")
+        headers = []
+        while (line := reader.readline(65536)) not in (b"\r\n", b"\n", b""):
+            headers.append(line.decode("latin-1").rstrip("\r\n"))
+        method, _, rest = request_line.partition(" ")
+        target = rest.rpartition(" ")[0]
+        if method == "CONNECT":
+            return self._connect(conn, target)
+        url = urlsplit(target)
+        if url.scheme != "http" or not url.hostname:
+            return self._error(conn, 400, "bogus RequestURI; must be absolute URL or CONNECT")
+        try:
+            upstream = dial(self.server.backend, url.hostname, url.port or 80)
+        except OSError as err:
+            return self._error(conn, 502, str(err))
+        origin_form = (url.path or "/") + (f"?{url.query}" if url.query else "")
+        kept = [
+            h for h in headers if not h.lower().startswith(("proxy-", "connection:", "keep-alive:"))
+        ]
+        head = [f"{method} {origin_form} HTTP/1.1", *kept, "Connection: close", "", ""]
+        with upstream:
+            upstream.sendall("\r\n".join(head).encode("latin-1"))
+            # The request body may already sit in our read buffer: forward it by length.
+            length = next(
+                (
+                    int(h.split(":", 1)[1])
+                    for h in headers
+                    if h.lower().startswith("content-length:")
+                ),
+                0,
+            )
+            if length:
+                upstream.sendall(reader.read(length))
+            pipe(conn, upstream)
+
+    def _connect(self, conn: socket.socket, target: str) -> None:
+        host, _, port = target.rpartition(":")
+        try:
+            upstream = dial(self.server.backend, host.strip("[]"), int(port))
+        except (OSError, ValueError) as err:
+            message = f"dial tcp {target}: {err}"
+            return self._error(conn, 500, message, {"Tailscale-Connect-Error": message})
+        with upstream:
+            conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
+            pipe(conn, upstream)
+
+    def _error(self, conn: socket.socket, status: int, message: str, extra: dict | None = None):
+        reason = {400: "Bad Request", 500: "Internal Server Error", 502: "Bad Gateway"}[status]
+        body = f"{message}\n".encode()
+        head = [
+            f"HTTP/1.1 {status} {reason}",
+            "Content-Type: text/plain; charset=utf-8",
+            "X-Content-Type-Options: nosniff",
+            f"Content-Length: {len(body)}",
+            "Connection: close",
+            *(f"{k}: {v}" for k, v in (extra or {}).items()),
+            "",
+            "",
+        ]
+        conn.sendall("\r\n".join(head).encode() + body)
+
+
+def parse_addr(addr: str) -> tuple[str, int]:
+    host, _, port = addr.rpartition(":")
+    host = host.strip("[]")
+    return (host if host and host != "localhost" else "127.0.0.1"), int(port or 0)
+
+
+def start_proxies(backend: Backend, socks_addr: str, http_addr: str) -> list[ProxyServer]:
+    """Start the listeners and log their addresses as tailscaled does."""
+    shared = socks_addr and socks_addr == http_addr and not socks_addr.endswith(":0")
+    specs = []
+    if shared:
+        specs.append((socks_addr, True, True))
+    else:
+        if socks_addr:
+            specs.append((socks_addr, True, False))
+        if http_addr:
+            specs.append((http_addr, False, True))
+    servers = []
+    for addr, socks, http in specs:
+        server = ProxyServer(parse_addr(addr), backend, socks=socks, http=http)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        if socks:
+            logf(f"SOCKS5 listening on {server.address_text}")
+        if http:
+            logf(f"HTTP proxy listening on {server.address_text}")
+        servers.append(server)
+    return servers

@@ -1,0 +1,146 @@
+"""Rules for what the owner may ask tailscaled to use, shared by the form and the API.
+
+Each function returns the cleaned value or raises django's ValidationError with
+a message the owner can act on. tailscaled itself validates almost nothing
+(it accepts any hostname), so these follow the `tailscale` CLI's rules.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+
+HOSTNAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+TAG_RE = re.compile(r"^tag:[A-Za-z][A-Za-z0-9-]*$")
+MAX_TAGS = 16
+MAX_AUTH_KEY_LENGTH = 200
+AUTH_KEY_PREFIXES = ("tskey-auth-", "tskey-client-")
+
+
+def validate_hostname(value: str) -> str:
+    """A single DNS label: 1–63 letters, digits or '-', not starting or ending with '-'."""
+    hostname = value.strip()
+    if not HOSTNAME_RE.match(hostname):
+        raise ValidationError(
+            f'"{hostname}" is not a valid hostname: use 1–63 letters, digits or "-", '
+            'not starting or ending with "-"'
+        )
+    return hostname
+
+
+def validate_tags(value: str | list[str] | None) -> list[str]:
+    """`tag:name` entries (a list or a comma-separated string): de-duplicated and sorted."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    tags = sorted({item.strip() for item in items if item.strip()})
+    bad = [tag for tag in tags if not TAG_RE.match(tag)]
+    if bad:
+        raise ValidationError(
+            f'"{bad[0]}" is not a valid tag: use "tag:" followed by a name that starts '
+            'with a letter and holds only letters, digits or "-"'
+        )
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"Use at most {MAX_TAGS} tags ({len(tags)} given).")
+    return tags
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_control_url(value: str) -> str:
+    """An http(s) login server URL; https unless it is on this machine."""
+    url = value.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("The login server must be an http:// or https:// URL with a host.")
+    if parts.username or parts.password:
+        raise ValidationError("The login server URL must not contain a user name or password.")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValidationError("The login server URL must not contain a query or a fragment.")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValidationError(
+            "The login server must use https:// (http:// is only allowed for localhost)."
+        )
+    return url.rstrip("/")
+
+
+def validate_auth_key(value: str, tags: list[str]) -> str:
+    """A Tailscale auth key or OAuth client secret (the latter needs tags)."""
+    key = value.strip()
+    if not key:
+        return ""
+    if any(ch.isspace() for ch in key):
+        raise ValidationError("The auth key must not contain spaces or line breaks.")
+    if key.startswith("tskey-api-"):
+        raise ValidationError(
+            "API access tokens can't be used to log in: create an auth key "
+            "(tskey-auth-…) in the admin console instead."
+        )
+    if not key.startswith(AUTH_KEY_PREFIXES) or key in AUTH_KEY_PREFIXES:
+        raise ValidationError(
+            'This does not look like an auth key: it should start with "tskey-auth-" '
+            '(or "tskey-client-" for an OAuth client secret).'
+        )
+    if len(key) > MAX_AUTH_KEY_LENGTH:
+        raise ValidationError(f"The auth key is longer than {MAX_AUTH_KEY_LENGTH} characters.")
+    if key.startswith("tskey-client-") and not tags:
+        raise ValidationError("An OAuth client secret (tskey-client-…) needs at least one tag.")
+    return key
+
+
+class FieldErrors(Exception):
+    """Every invalid field at once, keyed by field name."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def clean_config(
+    *,
+    hostname: str | None = None,
+    tags: str | list[str] | None = None,
+    control_url: str | None = None,
+    auth_key: str | None = None,
+    saved_tags: list[str] | None = None,
+) -> dict[str, object]:
+    """Validate the fields that were given (None = not given), all or nothing.
+
+    Returns cleaned values keyed by the same names; raises FieldErrors listing
+    every bad field so the owner can fix them in one go. `saved_tags` stand in
+    for `tags` when judging an OAuth secret sent without tags.
+    """
+    cleaned: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    checks = [
+        ("hostname", hostname, validate_hostname),
+        ("tags", tags, validate_tags),
+        ("control_url", control_url, validate_control_url),
+    ]
+    for name, raw, check in checks:
+        if raw is None:
+            continue
+        try:
+            cleaned[name] = check(raw)
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
+    if auth_key is not None:
+        try:
+            cleaned["auth_key"] = validate_auth_key(auth_key, cleaned.get("tags", saved_tags or []))
+        except ValidationError as exc:
+            errors["auth_key"] = exc.messages[0]
+    if errors:
+        raise FieldErrors(errors)
+    return cleaned

@@ -1,0 +1,246 @@
+"""The owner's pages: Settings → Tailscale, login, first-run owner creation.
+
+Small function views: a decorator says who may call it, the body calls one
+action and redirects (post/redirect/get), so a reload never repeats a command.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.views import LoginView
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from . import actions, login_throttle
+from .access import staff_required
+from .forms import EnableForm, OwnerCreationForm, TokenForm
+from .models import ApiToken, DesiredConfig, ObservedStatus, Phase
+from .status_view import (
+    TRANSITIONAL_PHASES,
+    admin_console_url,
+    build_status,
+    login_server,
+    wildcard_bind,
+)
+from .tokens import create_token, revoke_token
+from .validation import FieldErrors
+
+ACTIVE_PHASES = frozenset(
+    {
+        Phase.STARTING,
+        Phase.NEEDS_LOGIN,
+        Phase.NEEDS_MACHINE_AUTH,
+        Phase.RUNNING,
+        Phase.RESTARTING,
+    }
+)
+
+
+def shown_phase(desired: DesiredConfig, observed: ObservedStatus) -> str:
+    """The phase to show: the observed one, or the one the owner just asked for.
+
+    Between a click and the supervisor acting on it, observed still says the
+    old phase; showing "starting"/"stopping" keeps the page honest and polling.
+    """
+    phase = observed.phase
+    if phase == Phase.UNAVAILABLE:
+        return phase
+    if desired.enabled and phase == Phase.DISABLED:
+        return Phase.STARTING
+    if not desired.enabled and phase in ACTIVE_PHASES:
+        return Phase.STOPPING
+    if not desired.enabled and phase == Phase.FAILED:
+        return Phase.DISABLED
+    return phase
+
+
+def state_context(enable_form: EnableForm | None = None) -> dict[str, object]:
+    desired = DesiredConfig.load()
+    observed = ObservedStatus.load()
+    status = build_status(desired, observed)
+    phase = shown_phase(desired, observed)
+    if enable_form is None:
+        enable_form = EnableForm(
+            initial={
+                "hostname": desired.hostname or settings.TAILSCALE_HOSTNAME,
+                "tags": ", ".join(desired.advertise_tags or []),
+                "control_url": desired.control_url,
+            },
+            saved_tags=desired.advertise_tags,
+        )
+    supervisor_missing = not status["supervisor_alive"] and (
+        desired.enabled or observed.supervisor_heartbeat_at is not None
+    )
+    return {
+        "status": status,
+        "phase": phase,
+        "phase_label": Phase(phase).label,
+        "fast_poll": phase in TRANSITIONAL_PHASES,
+        "desired": desired,
+        "observed": observed,
+        "auth_key_saved": bool(desired.auth_key_encrypted),
+        "raw_auth_url_blocked": bool(
+            observed.phase == Phase.NEEDS_LOGIN and observed.auth_url and not status["auth_url"]
+        ),
+        "admin_console_url": admin_console_url(desired),
+        "login_server": login_server(desired),
+        "enable_form": enable_form,
+        "supervisor_missing": supervisor_missing,
+        "tailscaled_bin": settings.TAILSCALED_BIN,
+        "health_interval": settings.TAILSCALE_HEALTHCHECK_INTERVAL,
+        "now": timezone.now(),
+    }
+
+
+def render_page(
+    request: HttpRequest,
+    *,
+    enable_form: EnableForm | None = None,
+    new_token: str = "",
+    token_form: TokenForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = state_context(enable_form)
+    context.update(
+        {
+            "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+            "token_form": token_form or TokenForm(),
+            "new_token": new_token,
+            "wildcard_bind": wildcard_bind(),
+            "bind_address": settings.TRACEARR_BIND,
+        }
+    )
+    return render(request, "tailscale_sidecar/settings.html", context, status=status)
+
+
+@staff_required
+@require_GET
+def settings_page(request: HttpRequest) -> HttpResponse:
+    return render_page(request)
+
+
+@staff_required
+@require_GET
+def state_fragment(request: HttpRequest) -> HttpResponse:
+    """Just the state section, for the page's script to swap in without a reload."""
+    return render(request, "tailscale_sidecar/_state.html", state_context())
+
+
+def back_to_page() -> HttpResponse:
+    return redirect("tailscale_sidecar:settings")
+
+
+@staff_required
+@require_POST
+def enable(request: HttpRequest) -> HttpResponse:
+    desired = DesiredConfig.load()
+    form = EnableForm(request.POST, saved_tags=desired.advertise_tags)
+    if not form.is_valid():
+        return render_page(request, enable_form=form, status=422)
+    try:
+        actions.enable(
+            hostname=form.cleaned_data["hostname"],
+            auth_key=form.cleaned_data["auth_key"] or None,
+            tags=form.cleaned_data["tags"],
+            control_url=form.cleaned_data["control_url"],
+        )
+    except FieldErrors as exc:  # a concurrent change made the input invalid
+        for field, message in exc.errors.items():
+            form.add_error(field if field in form.fields else None, message)
+        return render_page(request, enable_form=form, status=422)
+    return back_to_page()
+
+
+@staff_required
+@require_POST
+def disable(request: HttpRequest) -> HttpResponse:
+    actions.disable()
+    return back_to_page()
+
+
+@staff_required
+@require_POST
+def reset(request: HttpRequest) -> HttpResponse:
+    actions.reset()
+    messages.info(request, "The node is being logged out and its identity wiped.")
+    return back_to_page()
+
+
+@staff_required
+@require_POST
+def retry(request: HttpRequest) -> HttpResponse:
+    actions.retry()
+    return back_to_page()
+
+
+@staff_required
+@require_POST
+def create_api_token(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return render_page(request, token_form=form, status=422)
+    _, raw = create_token(request.user, form.cleaned_data["name"])
+    # Rendered directly, never redirected: the plaintext must not sit in a session.
+    response = render_page(request, new_token=raw)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required
+@require_POST
+def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    if revoke_token(request.user, token_id):
+        messages.info(request, "The token was revoked.")
+    return back_to_page()
+
+
+class ThrottledLoginView(LoginView):
+    """Django's login, with a lock-out after repeated failures and a first-run hop."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not get_user_model().objects.exists():
+            return redirect("first_run")
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        username = request.POST.get("username", "")
+        if login_throttle.is_locked_out(request, username):
+            # An unbound form: a locked-out attempt must not even check the password.
+            form = self.get_form_class()(request)
+            return self.render_to_response(
+                self.get_context_data(form=form, locked_out=True), status=429
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        login_throttle.record_failure(self.request, self.request.POST.get("username", ""))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        login_throttle.clear_failures(self.request, form.get_user().get_username())
+        return super().form_valid(form)
+
+
+def first_run(request: HttpRequest) -> HttpResponse:
+    """Create the owner account; exists only while there is no user at all."""
+    users = get_user_model().objects
+    if users.exists():
+        raise Http404("The owner account already exists.")
+    form = OwnerCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            # The row lock serializes two simultaneous first-run submissions.
+            DesiredConfig.load()
+            DesiredConfig.objects.select_for_update().get(pk=1)
+            if users.exists():
+                raise Http404("The owner account already exists.")
+            user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(reverse("tailscale_sidecar:settings"))
+    return render(request, "registration/first_run.html", {"form": form})

@@ -1,0 +1,55 @@
+"""The Procfile parses as honcho reads it, and every entry names something real."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+
+from django.core.management import get_commands
+from honcho.environ import parse_procfile
+
+from .helpers import ROOT, VENV_BIN
+
+PROCFILE = parse_procfile((ROOT / "Procfile").read_text())
+
+
+def argv(name: str) -> list[str]:
+    """The entry's program and arguments, after `PORT=… exec`."""
+    words = shlex.split(PROCFILE.processes[name])
+    while words and ("=" in words[0] or words[0] == "exec"):
+        words.pop(0)
+    return words
+
+
+def test_it_defines_the_four_processes():
+    assert set(PROCFILE.processes) == {"web", "supervisor", "worker", "beat"}
+
+
+def test_every_entry_pins_the_web_port_and_execs():
+    for name, command in PROCFILE.processes.items():
+        assert command.startswith("PORT=${TRACEARR_WEB_PORT:-3000} exec "), name
+
+
+def test_programs_exist():
+    for name in PROCFILE.processes:
+        program = argv(name)[0]
+        assert (VENV_BIN / program).exists() or shutil.which(program), f"{name}: {program}"
+
+
+def test_web_uses_the_gunicorn_config():
+    words = argv("web")
+    assert words[:3] == ["gunicorn", "-c", "deploy/gunicorn.conf.py"]
+    assert (ROOT / words[2]).is_file()
+
+
+def test_the_supervisor_is_a_management_command():
+    words = argv("supervisor")
+    assert words[:2] == ["python", "manage.py"]
+    assert words[2] in get_commands()
+
+
+def test_celery_entries_name_the_app_and_a_small_pool():
+    worker, beat = argv("worker"), argv("beat")
+    assert worker[:4] == ["celery", "-A", "tracearr", "worker"]
+    assert "--pool=solo" in worker and "--concurrency=1" in worker
+    assert beat[:4] == ["celery", "-A", "tracearr", "beat"]

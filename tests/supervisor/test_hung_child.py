@@ -1,0 +1,26 @@
+"""A SIGSTOPped tailscaled is found by the health check, killed and restarted."""
+
+import os
+import signal
+
+import pytest
+
+from tailscale_sidecar.testing.harness import wait_for
+from tests.fixtures.processes import pid_alive
+from tests.supervisor.helpers import TIMEOUT, join_interactively, tailscaled_pid, wait_phase
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_restarts_a_stopped_tailscaled(start_supervisor, fake_control):
+    supervisor = start_supervisor(TAILSCALE_HEALTHCHECK_INTERVAL="1")
+    before = join_interactively(fake_control, supervisor)
+    hung = tailscaled_pid(supervisor)
+
+    os.kill(hung, signal.SIGSTOP)
+    wait_for(lambda: supervisor.spawn_count() == 2, timeout=TIMEOUT)
+    after = wait_phase("running", supervisor)
+
+    assert not pid_alive(hung)
+    assert "health check failed" in supervisor.log_text()
+    assert after.node_id == before.node_id
+    assert after.last_health_check_at is not None
