@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import cache
+from typing import TYPE_CHECKING
 
-import redis
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +26,19 @@ _PUBLISH_TIMEOUT = 0.2
 _RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0)
 
 
-def _client(timeout: float | None) -> redis.Redis:
+def _client(url: str, timeout: float | None) -> redis.Redis:
+    # Imported here: without REDIS_URL no process needs the Redis client at all.
+    import redis
+
     return redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_connect_timeout=_PUBLISH_TIMEOUT,
-        socket_timeout=timeout,
+        url, socket_connect_timeout=_PUBLISH_TIMEOUT, socket_timeout=timeout
     )
+
+
+@cache
+def _publisher(url: str) -> redis.Redis:
+    """One pooled client per process, so a nudge reuses its connection."""
+    return _client(url, _PUBLISH_TIMEOUT)
 
 
 def nudge_supervisor() -> None:
@@ -35,11 +46,7 @@ def nudge_supervisor() -> None:
     if not settings.REDIS_URL:
         return
     try:
-        client = _client(_PUBLISH_TIMEOUT)
-        try:
-            client.publish(CHANNEL, b"1")
-        finally:
-            client.close()
+        _publisher(settings.REDIS_URL).publish(CHANNEL, b"1")
     except Exception as exc:  # a nudge is an optimisation; polling covers its loss
         log.debug("could not nudge the supervisor: %s", exc)
 
@@ -76,7 +83,9 @@ class NudgeListener:
 
     def _listen(self) -> None:
         # The read timeout lets the thread notice stop() while the channel is quiet.
-        client = _client(timeout=1.0)
+        import redis
+
+        client = _client(settings.REDIS_URL, timeout=1.0)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
             pubsub.subscribe(CHANNEL)

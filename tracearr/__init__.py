@@ -1,3 +1,6 @@
-from tracearr.celery import app as celery_app
+"""The tracearr Django project.
 
-__all__ = ["celery_app"]
+The Celery app lives in tracearr.celery and is loaded only by the worker and
+beat (`celery -A tracearr.celery`): the web and the supervisor never send
+tasks, and not importing Celery keeps them smaller.
+"""

@@ -5,17 +5,25 @@ supervisor must hold the lease before it touches tailscaled. PostgreSQL: a
 session advisory lock on a connection kept for the process lifetime (it goes
 away with the process, however it dies). SQLite: an exclusive flock on a file
 next to the database file (also released by the kernel when the process dies).
+
+A database error is not a lost lease: only seeing another supervisor's session
+hold the lock is (docs/supervisor.md, "The lease").
 """
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import logging
 import os
+import secrets
+import socket
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, Error, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import load_backend
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +31,40 @@ log = logging.getLogger(__name__)
 ADVISORY_LOCK_KEY = 0x7472_6163_7473_0001
 LOCK_FILE_NAME = "tailscale-supervisor.lock"
 
+# Keepalives notice a dead server within ~25 s instead of the kernel's hours.
+LEASE_CONNECTION_OPTIONS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+TERMINATE_WAIT_MS = 5000
+
+# Who holds the lease: (this very session?, its application_name, its backend pid).
+# A bigint key shows in pg_locks as classid (high half) and objid (low half).
+HOLDER_SQL = (
+    "SELECT l.pid = pg_backend_pid(), a.application_name, l.pid FROM pg_locks l "
+    "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s"
+)
+
 
 class Lease:
+    holder = ""  # who has it when try_acquire() says no, if known
+
     def try_acquire(self) -> bool:
-        """Take the lease if it is free; never blocks."""
+        """Take the lease if it is free; never blocks. Raises DatabaseError when it can't tell."""
         raise NotImplementedError
 
-    def still_held(self) -> bool:
-        """False once we know another supervisor may hold it (lost DB session)."""
-        return True
+    def keep(self) -> bool:
+        """Still ours (re-taken if our session was lost)? False only if another supervisor has it.
+
+        Raises DatabaseError when the database can't tell: the caller keeps going.
+        """
+        return self.try_acquire()
 
     def release(self) -> None:
         raise NotImplementedError
@@ -65,39 +98,41 @@ class FileLease(Lease):
 
 
 class PostgresLease(Lease):
+    """A session advisory lock on a connection of our own.
+
+    The connection carries a name unique to this supervisor instance, so that
+    after a network cut we can recognise our own old session, still holding the
+    lock on the server, and end it instead of mistaking it for a rival.
+    """
+
     def __init__(self) -> None:
         self._conn = None
+        # Under PostgreSQL's 63-byte limit, or the name would not compare equal.
+        host = socket.gethostname()[:20]
+        self.application_name = f"tracearr-supervisor:{host}:{os.getpid()}:{secrets.token_hex(4)}"
 
     def try_acquire(self) -> bool:
         if self._conn is None:
-            # Its own connection: Django may close the default one at any time.
-            self._conn = connections.create_connection("default")
+            self._conn = self._connect()
         try:
             with self._conn.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
-                (held,) = cursor.fetchone()
-        except Exception:
+                return self._take(cursor)
+        except Error:
             self._drop()
             raise
-        return bool(held)
 
-    def still_held(self) -> bool:
-        if self._conn is None:
-            return False
-        try:
-            with self._conn.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND pid = pg_backend_pid() AND granted "
-                    "AND ((classid::bigint << 32) | objid::bigint) = %s",
-                    [ADVISORY_LOCK_KEY],
-                )
-                (count,) = cursor.fetchone()
-        except Exception as exc:
-            log.warning("lease connection lost: %s", exc)
-            self._drop()
-            return False
-        return count > 0
+    def keep(self) -> bool:
+        if self._conn is not None:
+            try:
+                with self._conn.cursor() as cursor:
+                    cursor.execute(HOLDER_SQL, [ADVISORY_LOCK_KEY])
+                    holder = cursor.fetchone()
+                if holder is not None and holder[0]:
+                    return True
+            except Error as exc:
+                log.warning("lease connection lost; re-taking the lease on a new one: %s", exc)
+                self._drop()
+        return self.try_acquire()
 
     def release(self) -> None:
         if self._conn is None:
@@ -105,9 +140,35 @@ class PostgresLease(Lease):
         try:
             with self._conn.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
-        except Exception as exc:
+        except Error as exc:
             log.debug("advisory unlock failed (the session end releases it): %s", exc)
         self._drop()
+
+    def _take(self, cursor) -> bool:
+        """The lock, after ending our own old session if that still holds it."""
+        for _ in range(2):
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+            if cursor.fetchone()[0]:
+                return True
+            cursor.execute(HOLDER_SQL, [ADVISORY_LOCK_KEY])
+            holder = cursor.fetchone()
+            if holder is None:
+                continue  # released in between
+            _, name, pid = holder
+            if name != self.application_name:
+                self.holder = f"{name or 'an unnamed session'} (backend pid {pid})"
+                return False
+            log.warning(
+                "our old lease session (backend pid %d) still holds the lock; ending it", pid
+            )
+            cursor.execute("SELECT pg_terminate_backend(%s, %s)", [pid, TERMINATE_WAIT_MS])
+        raise DatabaseError("our old lease session still holds the lock")
+
+    def _connect(self) -> BaseDatabaseWrapper:
+        """Not Django's default connection, which Django may close at any time."""
+        params = copy.deepcopy(connections.settings["default"])
+        params["OPTIONS"].update(LEASE_CONNECTION_OPTIONS, application_name=self.application_name)
+        return load_backend(params["ENGINE"]).DatabaseWrapper(params, "default")
 
     def _drop(self) -> None:
         if self._conn is not None:

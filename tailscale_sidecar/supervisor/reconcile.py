@@ -24,6 +24,11 @@ PHASE_FOR_STATE = {
     BackendState.Running: Phase.RUNNING,
 }
 
+CONTROL_UNREACHABLE_MESSAGE = (
+    "Can't reach the Tailscale coordination server ({control}); "
+    "the node will connect when it is reachable."
+)
+
 # Cleared by a reset: they describe a node that no longer exists.
 IDENTITY_FIELDS: dict[str, Any] = {
     "backend_state": "",
@@ -40,6 +45,10 @@ IDENTITY_FIELDS: dict[str, Any] = {
 
 def control_url(desired: DesiredConfig) -> str:
     return desired.control_url or settings.TAILSCALE_CONTROL_URL
+
+
+def control_unreachable_message(desired: DesiredConfig) -> str:
+    return CONTROL_UNREACHABLE_MESSAGE.format(control=control_url(desired) or "Tailscale")
 
 
 def hostname(desired: DesiredConfig) -> str:

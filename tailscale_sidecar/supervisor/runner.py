@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, Error, connections
 from django.utils import timezone
 
 from tailscale_sidecar.crypto import StateKeyError
@@ -30,6 +30,7 @@ from tailscale_sidecar.localapi import (
     LocalAPIError,
     LocalAPITimeout,
     Notify,
+    Status,
 )
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus, Phase, StoredState
 from tailscale_sidecar.nudge import NudgeListener
@@ -59,6 +60,8 @@ LEASE_RETRY = 1.0
 LOG_TAIL_WRITE_INTERVAL = 1.0
 HEARTBEAT_INTERVAL = 1.0
 FAILED_OUTPUT_LINES = 15
+# A node with its identity that sits in NoState this long cannot reach control.
+CONTROL_UNREACHABLE_AFTER = 10.0
 
 UNAVAILABLE_MESSAGE = (
     "tailscaled was not found (TAILSCALED_BIN={bin!r}). Install tailscaled in the image, "
@@ -67,7 +70,7 @@ UNAVAILABLE_MESSAGE = (
 
 
 class LeaseLost(Exception):
-    """Another supervisor may now own the node: stop touching tailscaled."""
+    """Another supervisor's session holds the lease: it owns the node now."""
 
 
 class Supervisor:
@@ -96,6 +99,7 @@ class Supervisor:
         self.next_health_at = 0.0
         self.login_calls: set[str] = set()  # LocalAPI login calls made for this run
         self.login_calls_for: tuple[int, int] | None = None
+        self.nostate_since: float | None = None  # monotonic time the node entered NoState
         self.reset_done = 0
         self.retry_done = 0
 
@@ -122,8 +126,12 @@ class Supervisor:
                 try:
                     self._serve()
                 except LeaseLost:
-                    log.error("lost the supervisor lease; stopping tailscaled and standing by")
+                    log.error(
+                        "lost the supervisor lease to %s; stopping tailscaled and standing by",
+                        self.lease.holder or "another supervisor",
+                    )
                     self._stop_child()
+                    # Not flushed: the other supervisor's state is the node's now.
                     self._stop_watcher(flush=False)
         finally:
             self.nudges.stop()
@@ -138,7 +146,7 @@ class Supervisor:
                     log.info("supervisor %s holds the lease", self.supervisor_id)
                     return True
                 reason = "another supervisor holds the lease"
-            except DatabaseError as exc:
+            except Error as exc:
                 reason = f"cannot reach the database for the lease ({exc})"
             if not announced:
                 log.info("%s; standing by", reason)
@@ -189,23 +197,23 @@ class Supervisor:
         if desired.retry_generation > self.retry_done:
             self._retry(desired)
         if desired.enabled:
-            self._ensure_running(desired)
+            applied = self._ensure_running(desired)
         else:
             self._disable()
+            applied = True
         self._write_log_tail()
+        if applied:
+            self._observe(applied_generation=desired.generation)
         # The counters again: a write lost to a database outage is retried here.
-        self._observe(
-            applied_generation=desired.generation,
-            reset_done_generation=self.reset_done,
-            retry_done_generation=self.retry_done,
-        )
+        self._observe(reset_done_generation=self.reset_done, retry_done_generation=self.retry_done)
 
-    def _ensure_running(self, desired: DesiredConfig) -> None:
+    def _ensure_running(self, desired: DesiredConfig) -> bool:
+        """True once the desired config is applied (or nothing more can be done)."""
         if self.failure is not None:
-            return
+            return True
         if self.child is not None and not self.child.alive():
             self._child_died(f"tailscaled exited with code {self.child.returncode}")
-            return
+            return False
         config = self._child_config(desired)
         if self.child is not None and config is not None and self.child.config != config:
             log.info("tailscaled's flags changed; restarting it")
@@ -217,15 +225,16 @@ class Supervisor:
                     phase=Phase.UNAVAILABLE,
                     last_error=UNAVAILABLE_MESSAGE.format(bin=settings.TAILSCALED_BIN),
                 )
-                return
+                return True
             if self.retry_at is not None and time.monotonic() < self.retry_at:
-                return
+                return False
             self.retry_at = None
             if not self._start_child(config):
-                return
+                return False
         self._check_health_if_due()
-        if self.child is not None and self.child.alive():
-            self._reconcile_node(desired)
+        if self.child is None or not self.child.alive():
+            return False
+        return self._reconcile_node(desired)
 
     def _child_config(self, desired: DesiredConfig) -> ChildConfig | None:
         """How tailscaled should be started now; None when the binary is missing."""
@@ -256,12 +265,15 @@ class Supervisor:
             return False
         self.child = child
         self.login_calls.clear()
+        self.nostate_since = None
         self.client = LocalAPIClient(config.socket_path, timeout=settings.TAILSCALE_PROBE_TIMEOUT)
         if not self._wait_until_ready(child):
             if child.alive() and not self.stopping.is_set():
                 self.logs.append(f"tailscaled did not get ready within {READY_TIMEOUT:g}s")
                 child.kill()
             return False
+        # Back and answering: the crash that led to this start is history.
+        self._observe(last_error="")
         self.bus = BusWorker(str(config.socket_path), self._on_notify)
         self.bus.start()
         self.next_health_at = time.monotonic() + settings.TAILSCALE_HEALTHCHECK_INTERVAL
@@ -279,8 +291,10 @@ class Supervisor:
 
     def _restore_state(self) -> bool:
         """Put the DB's newest state on disk (the DB wins); False to hold the start."""
-        if self.watcher is not None:
-            self._flush_watcher()
+        if self.watcher is not None and not self._flush_watcher():
+            # Our own latest change is newer than anything in the DB: keep it.
+            log.warning("starting from the state file on disk: its latest change is not stored yet")
+            return True
         try:
             restore_state_file(self.state_dir / "tailscaled.state")
         except StateKeyError as exc:
@@ -381,7 +395,8 @@ class Supervisor:
         elif result.healthy and self.backoff.note_healthy():
             self._observe(restart_count=0)
 
-    def _reconcile_node(self, desired: DesiredConfig) -> None:
+    def _reconcile_node(self, desired: DesiredConfig) -> bool:
+        """One look at the node: log in, patch prefs, record what it reports."""
         assert self.client is not None and self.child is not None
         try:
             status = self.client.status()
@@ -397,10 +412,10 @@ class Supervisor:
             log.warning("%s; checking its health now", exc)
             self.next_health_at = 0.0
             self.wake.set()
-            return
+            return False
         except LocalAPIError as exc:
             log.warning("tailscaled LocalAPI call failed: %s", redact(str(exc)))
-            return
+            return False
         fields = reconcile.observed_from_status(status) | self._proxy_fields()
         if state == BackendState.NeedsLogin and not status.auth_url:
             # The URL arrives asynchronously (the bus may already have written it).
@@ -408,7 +423,20 @@ class Supervisor:
         fields["phase"] = reconcile.PHASE_FOR_STATE.get(state, Phase.STARTING)
         if state == BackendState.Running:
             fields["last_error"] = ""
+        elif self._control_unreachable(status):
+            fields["last_error"] = reconcile.control_unreachable_message(desired)
         self._observe(**fields)
+        return True
+
+    def _control_unreachable(self, status: Status) -> bool:
+        """A node with its identity stuck in NoState: tailscaled waits for control."""
+        if status.backend_state != BackendState.NoState or not status.have_node_key:
+            self.nostate_since = None
+            return False
+        now = time.monotonic()
+        if self.nostate_since is None:
+            self.nostate_since = now
+        return now - self.nostate_since >= CONTROL_UNREACHABLE_AFTER
 
     def _log_in(self, desired: DesiredConfig, have_node_key: bool) -> None:
         """A fresh node gets full prefs and the auth key; an expired one a re-auth URL."""
@@ -523,14 +551,17 @@ class Supervisor:
     def _load_desired(self) -> DesiredConfig | None:
         try:
             desired = DesiredConfig.load()
-        except DatabaseError as exc:
+            # A database error is not a lost lease: while our session may still
+            # hold the lock, no other supervisor can have it either.
+            held = self.lease.keep()
+        except Error as exc:
             self._db_unavailable(exc)
             return self.desired  # keep tailscaled as it was last asked to be
+        if not held:
+            raise LeaseLost()
         if self._db_error_logged:
             log.info("database reachable again")
             self._db_error_logged = False
-        if not self.lease.still_held() and not self.lease.try_acquire():
-            raise LeaseLost()
         self.desired = desired
         return desired
 
@@ -588,11 +619,13 @@ class Supervisor:
         # A broken connection is reopened on the next query.
         connections["default"].close()
 
-    def _flush_watcher(self) -> None:
+    def _flush_watcher(self) -> bool:
         try:
             self.watcher.flush()
         except Exception as exc:
             log.warning("could not store the latest Tailscale state yet: %s", exc)
+            return False
+        return True
 
     def _stop_watcher(self, flush: bool) -> None:
         if self.watcher is None:

@@ -27,16 +27,20 @@ def wait_for(
     predicate: Callable[[], object],
     timeout: float = 10.0,
     interval: float = 0.05,
-    message: str = "",
+    message: str | Callable[[], str] = "",
 ) -> object:
-    """Poll until `predicate()` is truthy and return that value; TimeoutError otherwise."""
+    """Poll until `predicate()` is truthy and return that value; TimeoutError otherwise.
+
+    `message` may be a callable, evaluated only on timeout (e.g. to include logs).
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise TimeoutError(message or f"condition not met within {timeout} s")
+            text = message() if callable(message) else message
+            raise TimeoutError(text or f"condition not met within {timeout} s")
         time.sleep(interval)
 
 

@@ -2,6 +2,7 @@
 
 Each file injects one fault. The fast form runs by default; the long form
 (`@pytest.mark.slow`) repeats the fault many more times and runs with --long.
+Random fault timings print their seed; FAULT_SEED=<seed> replays them.
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ class TailscaledCensus:
 
 
 def kill_supervisors(start_supervisor, kills: int) -> None:
-    rng = random.Random(os.environ.get("FAULT_SEED") or time.time_ns())
+    seed = os.environ.get("FAULT_SEED") or str(time.time_ns())
+    print(f"FAULT_SEED={seed}")  # shown on failure, to replay the same timings
+    rng = random.Random(seed)
     supervisor = start_supervisor()
     node_id = join_with_key(supervisor).node_id
     census = TailscaledCensus(socket_path(supervisor))

@@ -20,7 +20,9 @@ from tests.supervisor.helpers import TIMEOUT, join_with_key, tailscaled_pid
 
 
 def kill_repeatedly(start_supervisor, kills: int) -> None:
-    rng = random.Random(os.environ.get("FAULT_SEED") or time.time_ns())
+    seed = os.environ.get("FAULT_SEED") or str(time.time_ns())
+    print(f"FAULT_SEED={seed}")  # shown on failure, to replay the same timings
+    rng = random.Random(seed)
     supervisor = start_supervisor()
     node_id = join_with_key(supervisor).node_id
     for i in range(kills):

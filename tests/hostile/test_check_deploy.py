@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 import sys
@@ -19,6 +20,8 @@ def test_check_deploy_is_clean_in_production_settings():
         "CSRF_COOKIE_SECURE": "true",
         "SECURE_SSL_REDIRECT": "true",
         "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "SECURE_HSTS_PRELOAD": "true",
         "TRACEARR_DATA_DIR": tempfile.mkdtemp(prefix="ts-deploy-", dir="/tmp"),
         "DJANGO_SETTINGS_MODULE": "tracearr.settings",
     }
@@ -30,5 +33,6 @@ def test_check_deploy_is_clean_in_production_settings():
         text=True,
         timeout=60,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+    output = result.stdout + result.stderr
+    assert not re.findall(r"\(([a-z_]+\.[EW]\d{3})\)", output), output
+    assert result.returncode == 0, output

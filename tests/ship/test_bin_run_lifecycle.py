@@ -43,7 +43,7 @@ def test_it_serves_on_defaults_and_ctrl_c_leaves_nothing_behind(bin_run):
     assert len(secret.read_text().strip()) >= 50
     assert (data / "tracearr.sqlite3").exists()
     names = " ".join(run.tree_cmdlines())
-    for process in ("gunicorn", "tailscale_supervisor", "celery -A tracearr worker", "beat"):
+    for process in ("gunicorn", "tailscale_supervisor", "celery -A tracearr.celery worker", "beat"):
         assert process in names
 
     stop_seconds = run.stop(signal.SIGINT)

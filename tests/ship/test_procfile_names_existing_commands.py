@@ -50,6 +50,6 @@ def test_the_supervisor_is_a_management_command():
 
 def test_celery_entries_name_the_app_and_a_small_pool():
     worker, beat = argv("worker"), argv("beat")
-    assert worker[:4] == ["celery", "-A", "tracearr", "worker"]
+    assert worker[:4] == ["celery", "-A", "tracearr.celery", "worker"]
     assert "--pool=solo" in worker and "--concurrency=1" in worker
-    assert beat[:4] == ["celery", "-A", "tracearr", "beat"]
+    assert beat[:4] == ["celery", "-A", "tracearr.celery", "beat"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
+from tailscale_sidecar.supervisor.lease import ADVISORY_LOCK_KEY
 from tests.fixtures.processes import manage
 
 
@@ -37,3 +38,30 @@ def observed(url: str) -> dict:
             "FROM tailscale_sidecar_observedstatus WHERE id = 1"
         ).fetchone()
     return dict(zip(fields, row or ("", "", "", "", None), strict=True))
+
+
+# The supervisor lease's lock in pg_locks (a bigint key: classid high half, objid low half).
+LEASE_HOLDERS = (
+    "SELECT l.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database() "
+    "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s"
+)
+
+
+def lease_holder(url: str) -> tuple[int, str] | None:
+    """(backend pid, application_name) of the session holding the supervisor lease."""
+    with psycopg.connect(url) as conn:
+        return conn.execute(LEASE_HOLDERS, [ADVISORY_LOCK_KEY]).fetchone()
+
+
+def end_session(conn: psycopg.Connection, application_name: str) -> None:
+    """Terminate every other session named `application_name` (waits until they are gone)."""
+    conn.execute(
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+        "WHERE application_name = %s AND pid <> pg_backend_pid() AND datname = current_database()",
+        [application_name],
+    )
+
+
+def take_lease(conn: psycopg.Connection) -> bool:
+    return conn.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY]).fetchone()[0]
