@@ -1,6 +1,7 @@
 """The machine key's plaintext never reaches the database, in any form."""
 
 import base64
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,17 @@ def table_dump() -> bytes:
 
 
 def sqlite_files() -> bytes:
+    """The raw database and WAL files, read by another process.
+
+    Opening and closing a SQLite file in this process would drop this
+    process's POSIX locks on it (they are per process, not per descriptor), and
+    other processes sharing the test database could then delete its WAL under
+    our open connection ("disk I/O error").
+    """
     name = Path(connection.settings_dict["NAME"])
     wal = name.with_name(name.name + "-wal")
-    return b"".join(path.read_bytes() for path in (name, wal) if path.exists())
+    paths = [str(path) for path in (name, wal) if path.exists()]
+    return subprocess.run(["cat", *paths], capture_output=True, check=True, timeout=30).stdout
 
 
 @pytest.mark.django_db(transaction=True)
