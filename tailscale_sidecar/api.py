@@ -19,13 +19,15 @@ from . import actions
 from .access import staff_required
 from .models import DesiredConfig, ObservedStatus
 from .status_view import is_degraded, load_status
-from .tokens import user_for_token
+from .tokens import token_for_request
 from .validation import FieldErrors
 
 
 class TokenAuth(HttpBearer):
+    """`request.auth` is the ApiToken (its `.user` is the owner)."""
+
     def authenticate(self, request: HttpRequest, token: str):
-        return user_for_token(token)
+        return token_for_request(token)
 
 
 api = NinjaAPI(

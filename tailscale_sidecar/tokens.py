@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .models import ApiToken
 
@@ -38,17 +42,50 @@ def create_token(user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
     return token, raw
 
 
-def user_for_token(raw: str) -> AbstractBaseUser | None:
-    """The active staff user owning this token, or None."""
+def token_for_request(raw: str) -> ApiToken | None:
+    """The token, if it is valid and its owner an active staff user; None otherwise.
+
+    Every API call pays for this lookup, so it is one plain indexed query
+    (the ORM's query building costs several times the query itself here).
+    The returned token loads its user only when asked for it.
+    """
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
-    if token is None or not (token.user.is_active and token.user.is_staff):
+    user_model = get_user_model()
+    sql = (
+        "SELECT t.id, t.user_id, t.last_used_at "  # noqa: S608 - table names, not input
+        f"FROM {_table(ApiToken)} t JOIN {_table(user_model)} u ON u.{_pk(user_model)} = t.user_id "
+        "WHERE t.token_hash = %s AND u.is_active AND u.is_staff"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [hash_token(raw)])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    token_id, user_id, last_used_at = row
+    token = ApiToken.from_db("default", ["id", "user_id"], [token_id, user_id])
+    last_used_at = _aware(last_used_at)
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A raw DATETIME column value as an aware datetime (SQLite returns UTC text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _pk(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.pk.column)
 
 
 def revoke_token(user: AbstractBaseUser, token_id: int) -> bool:
