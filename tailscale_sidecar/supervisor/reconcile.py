@@ -6,6 +6,7 @@ these rules read like the table in docs/supervisor.md.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from django.conf import settings
 from tailscale_sidecar.crypto import get_cipher
 from tailscale_sidecar.localapi import BackendState, Status, default_prefs
 from tailscale_sidecar.models import DesiredConfig, Phase
+
+log = logging.getLogger(__name__)
 
 # What a fresh node reports until it has talked to control ("" = the default).
 DEFAULT_CONTROL_URL = "https://controlplane.tailscale.com"
@@ -80,7 +83,19 @@ def auth_key(desired: DesiredConfig) -> str:
         return get_cipher().decrypt(desired.auth_key_encrypted).decode()
     key = settings.TAILSCALE_AUTHKEY
     if key.startswith("file:"):
-        return Path(key.removeprefix("file:")).read_text().strip()
+        path = Path(key.removeprefix("file:"))
+        try:
+            return path.read_text().strip()
+        except OSError as exc:
+            # An unreadable key file must not stall the node: the owner can
+            # still authorize it interactively from the page.
+            log.warning(
+                "TAILSCALE_AUTHKEY names %s, which can't be read (%s); "
+                "falling back to interactive login",
+                path,
+                exc.strerror or exc,
+            )
+            return ""
     return key
 
 
