@@ -83,6 +83,14 @@ def ms(seconds: float) -> str:
 # --- environment -----------------------------------------------------------
 
 
+def http_ok(url: str) -> bool:
+    """True when `url` answers 200 (False while the server is not up yet)."""
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 
-import httpx
 from _common import (
     ROOT,
     BenchEnv,
@@ -27,6 +26,7 @@ from _common import (
     Supervisor,
     floor_node,
     free_port,
+    http_ok,
     join_supervised_node,
     ms,
     running_as,
@@ -38,14 +38,7 @@ from _common import (
 )
 
 
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def time_to_healthy(cmd: list[str], env: dict[str, str], port: int, log_path) -> float:
+def time_tohttp_ok(cmd: list[str], env: dict[str, str], port: int, log_path) -> float:
     started = time.monotonic()
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
@@ -53,7 +46,7 @@ def time_to_healthy(cmd: list[str], env: dict[str, str], port: int, log_path) ->
         )
     try:
         wait_for(
-            lambda: _healthy(f"http://127.0.0.1:{port}/api/v1/health"),
+            lambda: http_ok(f"http://127.0.0.1:{port}/api/v1/health"),
             timeout=120,
             interval=0.02,
             message=f"{cmd[0]} never became healthy; see {log_path}",
@@ -75,7 +68,7 @@ def bench_bin_run(env: BenchEnv, rounds: int) -> tuple[list[float], list[float]]
             k: v for k, v in env.env.items() if k not in ("DATABASE_URL", "TAILSCALE_STATE_KEYS")
         }
         run_env.update({"TRACEARR_DATA_DIR": str(data), "PORT": str(port), "DEBUG": "true"})
-        runs.append(time_to_healthy(["bin/run"], run_env, port, env.root / "bin-run.log"))
+        runs.append(time_tohttp_ok(["bin/run"], run_env, port, env.root / "bin-run.log"))
         # Same data dir (migrated, static collected): the web process alone.
         web_env = {
             **run_env,
@@ -83,7 +76,7 @@ def bench_bin_run(env: BenchEnv, rounds: int) -> tuple[list[float], list[float]]
         }
         web_env["PORT"] = str(port := free_port())
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
-        floors.append(time_to_healthy(gunicorn, web_env, port, env.root / "gunicorn.log"))
+        floors.append(time_tohttp_ok(gunicorn, web_env, port, env.root / "gunicorn.log"))
     return runs, floors
 
 

@@ -16,13 +16,13 @@ import subprocess
 import sys
 import time
 
-import httpx
 import psutil
 from _common import (
     ROOT,
     BenchEnv,
     FakeControl,
     free_port,
+    http_ok,
     join_supervised_node,
     stop_group,
     wait_for,
@@ -80,7 +80,7 @@ def main() -> int:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        wait_for(lambda: _ok(f"http://127.0.0.1:{port}/api/v1/health"), timeout=30)
+        wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/api/v1/health"), timeout=30)
         time.sleep(5)  # settle after start-up: idle is what is measured
 
         sup = psutil.Process(supervisor.proc.pid)
@@ -138,13 +138,6 @@ def main() -> int:
     )
     print(f"  -> {path}")
     return 0
-
-
-def _ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 if __name__ == "__main__":

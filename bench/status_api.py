@@ -18,7 +18,7 @@ import sys
 import time
 
 import httpx
-from _common import ROOT, BenchEnv, free_port, stop_group, summary, wait_for, write_results
+from _common import ROOT, BenchEnv, free_port, http_ok, stop_group, summary, wait_for, write_results
 
 TARGET_RATIO = 0.8
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
@@ -97,7 +97,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}/api/v1"
     runs: dict[str, list[dict[str, float]]] = {"health": [], "status": []}
     try:
-        wait_for(lambda: _ok(f"{base}/health"), timeout=30)
+        wait_for(lambda: http_ok(f"{base}/health"), timeout=30)
         check = httpx.get(f"{base}/tailscale", headers={"Authorization": f"Bearer {token}"})
         check.raise_for_status()
         # Warm every worker before measuring.
@@ -146,13 +146,6 @@ def main() -> int:
     print(f"  socket errors + non-2xx: {errors}")
     print(f"  -> {path}")
     return 0
-
-
-def _ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 if __name__ == "__main__":
