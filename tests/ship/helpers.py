@@ -183,12 +183,13 @@ def enable_tailscale(db_path: Path) -> None:
 def observed(db_path: Path) -> dict[str, str]:
     rows = sqlite_rows(
         db_path,
-        "SELECT phase, auth_url, last_error FROM tailscale_sidecar_observedstatus WHERE id = 1",
+        "SELECT phase, auth_url, last_error, dns_name FROM tailscale_sidecar_observedstatus "
+        "WHERE id = 1",
     )
     if not rows:
         return {}
-    phase, auth_url, last_error = rows[0]
-    return {"phase": phase, "auth_url": auth_url, "last_error": last_error}
+    phase, auth_url, last_error, dns_name = rows[0]
+    return {"phase": phase, "auth_url": auth_url, "last_error": last_error, "dns_name": dns_name}
 
 
 def manage(*args: str, database_url: str, timeout: float = 60) -> subprocess.CompletedProcess:

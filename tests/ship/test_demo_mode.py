@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 
+import httpx
 import pytest
 
 from .helpers import (
@@ -32,7 +33,7 @@ def demo_run():
         run.cleanup()
 
 
-def test_enabling_in_demo_mode_asks_the_simulated_control_to_authorize(demo_run):
+def test_demo_mode_goes_from_enable_through_consent_to_running(demo_run):
     data = short_tmp_dir()
     port, control_port = free_port(), free_port()
     env = base_env(
@@ -64,6 +65,14 @@ def test_enabling_in_demo_mode_asks_the_simulated_control_to_authorize(demo_run)
         ) from exc
     assert status["auth_url"].startswith(control_url)
     assert "fake-tailscaled" in " ".join(run.tree_cmdlines())
+
+    # What the consent page's Connect button does.
+    httpx.post(status["auth_url"], timeout=10).raise_for_status()
+    running = wait_for(
+        lambda: (s := observed(data / "tracearr.sqlite3")).get("phase") == "running" and s,
+        timeout=30,
+    )
+    assert running["dns_name"].endswith(".ts.net")
 
     run.stop(signal.SIGINT)
 
