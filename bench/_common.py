@@ -8,6 +8,7 @@ interleaved, because the machine is small and shared.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -19,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -248,6 +250,34 @@ def join_supervised_node(env: BenchEnv, control: FakeControl, **supervisor_env: 
         message=f"the supervised node never ran; see {supervisor.log_path}",
     )
     return supervisor
+
+
+@dataclass
+class SupervisedRun:
+    supervisor: Supervisor
+    node_id: str
+    floor: FakeTailscaled
+    floor_id: str
+
+
+@contextlib.contextmanager
+def supervised_node_with_floor(**supervisor_env: str) -> Iterator[SupervisedRun]:
+    """A supervised node Running on the simulator, plus a floor node; all stopped after."""
+    env = BenchEnv()
+    env.setup_django()
+    from tailscale_sidecar.models import ObservedStatus
+
+    control = FakeControl(env.root / "control").start()
+    supervisor = None
+    try:
+        supervisor = join_supervised_node(env, control, **supervisor_env)
+        floor, floor_id = floor_node(control, env.root)
+        yield SupervisedRun(supervisor, ObservedStatus.load().node_id, floor, floor_id)
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+        control.stop()
+        env.cleanup()
 
 
 def floor_node(control: FakeControl, root: Path) -> tuple[FakeTailscaled, str]:

@@ -15,13 +15,10 @@ import signal
 import time
 
 from _common import (
-    BenchEnv,
-    FakeControl,
-    floor_node,
-    join_supervised_node,
     ms,
     running_as,
     summary,
+    supervised_node_with_floor,
     time_floor_start,
     wait_for,
     write_results,
@@ -36,23 +33,16 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=20)
     args = parser.parse_args()
 
-    env = BenchEnv()
-    env.setup_django()
-    from tailscale_sidecar.models import ObservedStatus
+    with supervised_node_with_floor(
+        TAILSCALE_BACKOFF=f"{FIRST_BACKOFF:g},2,4,8,16",
+        # Healthy for 1 s resets the backoff, so every kill meets the first step.
+        TAILSCALE_HEALTHCHECK_INTERVAL="0.5",
+        TAILSCALE_STABLE_AFTER="1",
+    ) as run:
+        from tailscale_sidecar.models import ObservedStatus  # Django is set up by now
 
-    control = FakeControl(env.root / "control").start()
-    supervisor = None
-    try:
-        supervisor = join_supervised_node(
-            env,
-            control,
-            TAILSCALE_BACKOFF=f"{FIRST_BACKOFF:g},2,4,8,16",
-            # Healthy for 1 s resets the backoff, so every kill meets the first step.
-            TAILSCALE_HEALTHCHECK_INTERVAL="0.5",
-            TAILSCALE_STABLE_AFTER="1",
-        )
-        node_id = ObservedStatus.load().node_id
-        floor, floor_id = floor_node(control, env.root)
+        supervisor, node_id = run.supervisor, run.node_id
+        floor, floor_id = run.floor, run.floor_id
 
         recovery: list[float] = []
         respawn: list[float] = []
@@ -67,11 +57,6 @@ def main() -> int:
             wait_for(running_as(supervisor.socket_path, node_id), timeout=30, interval=0.01)
             recovery.append(time.monotonic() - killed_at)
             floors.append(time_floor_start(floor, floor_id))
-    finally:
-        if supervisor is not None:
-            supervisor.stop()
-        control.stop()
-        env.cleanup()
 
     without_backoff = [r - FIRST_BACKOFF for r in recovery]
     rec, wob, flo = summary(recovery), summary(without_backoff), summary(floors)
