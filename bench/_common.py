@@ -31,7 +31,7 @@ RESULTS_DIR = ROOT / "bench" / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tailscale_sidecar.testing.harness import (  # noqa: E402
+from tailscale_sidecar.simulator.harness import (  # noqa: E402
     LOCALAPI_HOST,
     FakeControl,
     FakeTailscaled,
@@ -289,7 +289,7 @@ def floor_node(control: FakeControl, root: Path) -> tuple[FakeTailscaled, str]:
     node = FakeTailscaled(root / "floor" / "tailscale", socket_dir=root / "floor")
     node.start()
     transport = httpx.HTTPTransport(uds=str(node.socket_path))
-    from tailscale_sidecar.testing.fake_tailscaled.prefs import default_prefs
+    from tailscale_sidecar.simulator.fake_tailscaled.prefs import default_prefs
 
     prefs = default_prefs()
     prefs.pop("Config")

@@ -71,7 +71,7 @@ class CountingPersist:
     def __call__(self, path: Path) -> object:
         from django.db import connection
 
-        from tailscale_sidecar.statestore import persist_state_file
+        from tailscale_sidecar.state.store import persist_state_file
 
         with connection.execute_wrapper(self._count):
             row = persist_state_file(path)
@@ -95,7 +95,8 @@ def main() -> int:
     env = BenchEnv()
     env.setup_django()
     from tailscale_sidecar.models import StoredState
-    from tailscale_sidecar.statestore import StateDirWatcher, persist_state_file
+    from tailscale_sidecar.state.store import persist_state_file
+    from tailscale_sidecar.state.watcher import StateDirWatcher
 
     state_dir = env.root / "tailscale"
     state_dir.mkdir(mode=0o700)

@@ -58,7 +58,7 @@ def main() -> int:
     from django.contrib.auth import get_user_model
 
     from tailscale_sidecar.models import DesiredConfig, ObservedStatus
-    from tailscale_sidecar.tokens import create_token
+    from tailscale_sidecar.web.tokens import create_token
 
     owner = get_user_model().objects.create_user("owner", password=None, is_staff=True)
     token = create_token(owner, "bench")[1]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 
+from .config import default_hostname
 from .models import DesiredConfig
 from .validation import clean_config
 
@@ -29,7 +29,7 @@ def _nudge() -> None:
 
 
 def _encrypt(auth_key: str) -> str:
-    from .crypto import get_cipher
+    from tailscale_sidecar.state.crypto import get_cipher
 
     return get_cipher().encrypt(auth_key.encode())
 
@@ -48,7 +48,7 @@ def enable(
     saved = DesiredConfig.load()
     if hostname is None and not saved.hostname:
         # A first enable without a name falls back to the deployment's default.
-        hostname = settings.TAILSCALE_HOSTNAME
+        hostname = default_hostname()
     cleaned = clean_config(
         hostname=hostname,
         tags=tags,

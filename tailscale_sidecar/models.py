@@ -36,7 +36,7 @@ class DesiredConfig(models.Model):
     hostname = models.CharField(max_length=63, blank=True)
     control_url = models.URLField(blank=True, help_text="Empty means Tailscale's own server.")
     advertise_tags = models.JSONField(default=list, blank=True)
-    # Encrypted with the state cipher (tailscale_sidecar.crypto); never shown back.
+    # Encrypted with the state cipher (tailscale_sidecar.state.crypto); never shown back.
     auth_key_encrypted = models.TextField(blank=True)
     outbound_proxy = models.BooleanField(default=False)
     # Bumped on every change so the supervisor can tell what it has applied.
@@ -132,7 +132,7 @@ class StoredState(models.Model):
     # SHA-256 of the plaintext: lets the supervisor skip unchanged rewrites
     # without decrypting, and proves what was stored.
     sha256 = models.CharField(max_length=64)
-    # A Fernet token (urlsafe base64 text) from tailscale_sidecar.crypto.
+    # A Fernet token (urlsafe base64 text) from tailscale_sidecar.state.crypto.
     ciphertext = models.TextField()
     size = models.PositiveIntegerField()
 

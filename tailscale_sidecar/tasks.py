@@ -8,8 +8,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from tailscale_sidecar import statestore
 from tailscale_sidecar.models import ObservedStatus
+from tailscale_sidecar.state import store as statestore
 
 log = logging.getLogger(__name__)
 

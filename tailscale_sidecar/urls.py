@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from tailscale_sidecar.web import views
 
 app_name = "tailscale_sidecar"
 

@@ -2,8 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from tailscale_sidecar.api import api
-from tailscale_sidecar.views import ThrottledLoginView, first_run
+from tailscale_sidecar.web.api import api
+from tailscale_sidecar.web.views import ThrottledLoginView, first_run
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tailscale_sidecar:settings"), name="home"),

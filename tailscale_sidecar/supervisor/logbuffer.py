@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import threading
 
-from tailscale_sidecar.redact import redact
+from tailscale_sidecar.supervisor.redact import redact
 
 
 class LogBuffer:

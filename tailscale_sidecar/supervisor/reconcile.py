@@ -12,9 +12,10 @@ from typing import Any
 
 from django.conf import settings
 
-from tailscale_sidecar.crypto import get_cipher
+from tailscale_sidecar.config import EffectiveConfig
 from tailscale_sidecar.localapi import BackendState, Status, default_prefs
-from tailscale_sidecar.models import DesiredConfig, Phase
+from tailscale_sidecar.models import Phase
+from tailscale_sidecar.state.crypto import get_cipher
 
 log = logging.getLogger(__name__)
 
@@ -46,41 +47,24 @@ IDENTITY_FIELDS: dict[str, Any] = {
 }
 
 
-def control_url(desired: DesiredConfig) -> str:
-    return desired.control_url or settings.TAILSCALE_CONTROL_URL
+def control_unreachable_message(config: EffectiveConfig) -> str:
+    return CONTROL_UNREACHABLE_MESSAGE.format(control=config.control_url or "Tailscale")
 
 
-def control_unreachable_message(desired: DesiredConfig) -> str:
-    return CONTROL_UNREACHABLE_MESSAGE.format(control=control_url(desired) or "Tailscale")
-
-
-def hostname(desired: DesiredConfig) -> str:
-    return desired.hostname or settings.TAILSCALE_HOSTNAME
-
-
-def tags(desired: DesiredConfig) -> list[str]:
-    return sorted(set(desired.advertise_tags or []))
-
-
-def outbound_proxy_addr(desired: DesiredConfig) -> str | None:
-    on = desired.outbound_proxy or settings.TAILSCALE_OUTBOUND_PROXY
-    return settings.TAILSCALE_OUTBOUND_PROXY_ADDR if on else None
-
-
-def full_prefs(desired: DesiredConfig) -> dict[str, Any]:
+def full_prefs(config: EffectiveConfig) -> dict[str, Any]:
     """The complete prefs for `start` (it replaces prefs wholesale)."""
     return default_prefs(
-        ControlURL=control_url(desired),
-        Hostname=hostname(desired),
-        AdvertiseTags=tags(desired) or None,
+        ControlURL=config.control_url,
+        Hostname=config.hostname,
+        AdvertiseTags=list(config.tags) or None,
         WantRunning=True,
     )
 
 
-def auth_key(desired: DesiredConfig) -> str:
+def auth_key(config: EffectiveConfig) -> str:
     """The key for a headless join: the page's (encrypted), else TAILSCALE_AUTHKEY."""
-    if desired.auth_key_encrypted:
-        return get_cipher().decrypt(desired.auth_key_encrypted).decode()
+    if config.auth_key_encrypted:
+        return get_cipher().decrypt(config.auth_key_encrypted).decode()
     key = settings.TAILSCALE_AUTHKEY
     if key.startswith("file:"):
         path = Path(key.removeprefix("file:"))
@@ -103,17 +87,17 @@ def _same_url(a: str, b: str) -> bool:
     return (a or DEFAULT_CONTROL_URL).rstrip("/") == (b or DEFAULT_CONTROL_URL).rstrip("/")
 
 
-def control_url_changed(current: dict[str, Any], desired: DesiredConfig) -> bool:
-    return not _same_url(current.get("ControlURL") or "", control_url(desired))
+def control_url_changed(current: dict[str, Any], config: EffectiveConfig) -> bool:
+    return not _same_url(current.get("ControlURL") or "", config.control_url)
 
 
-def prefs_patch(current: dict[str, Any], desired: DesiredConfig) -> dict[str, Any]:
+def prefs_patch(current: dict[str, Any], config: EffectiveConfig) -> dict[str, Any]:
     """The fields to PATCH so a running node matches the desired hostname and tags."""
     changes: dict[str, Any] = {}
-    if (current.get("Hostname") or "") != hostname(desired):
-        changes["Hostname"] = hostname(desired)
-    if sorted(current.get("AdvertiseTags") or []) != tags(desired):
-        changes["AdvertiseTags"] = tags(desired) or None
+    if (current.get("Hostname") or "") != config.hostname:
+        changes["Hostname"] = config.hostname
+    if sorted(current.get("AdvertiseTags") or []) != list(config.tags):
+        changes["AdvertiseTags"] = list(config.tags) or None
     if current.get("WantRunning") is False:
         changes["WantRunning"] = True
     return changes

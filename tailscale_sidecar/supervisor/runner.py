@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, Error, connections
 from django.utils import timezone
 
-from tailscale_sidecar.crypto import StateKeyError
+from tailscale_sidecar.config import effective_config
 from tailscale_sidecar.localapi import (
     BackendState,
     LocalAPIClient,
@@ -34,11 +34,12 @@ from tailscale_sidecar.localapi import (
 )
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus, Phase, StoredState
 from tailscale_sidecar.nudge import NudgeListener
-from tailscale_sidecar.redact import redact
-from tailscale_sidecar.statestore import StateDirWatcher, restore_state_file
+from tailscale_sidecar.state.crypto import StateKeyError
+from tailscale_sidecar.state.store import restore_state_file
+from tailscale_sidecar.state.watcher import StateDirWatcher
 from tailscale_sidecar.supervisor import reconcile
 from tailscale_sidecar.supervisor.backoff import Backoff
-from tailscale_sidecar.supervisor.busworker import BusWorker
+from tailscale_sidecar.supervisor.bus import BusWorker
 from tailscale_sidecar.supervisor.child import (
     PIDFILE_NAME,
     ChildConfig,
@@ -51,6 +52,7 @@ from tailscale_sidecar.supervisor.child import (
 from tailscale_sidecar.supervisor.health import probe
 from tailscale_sidecar.supervisor.lease import make_lease
 from tailscale_sidecar.supervisor.logbuffer import LogBuffer
+from tailscale_sidecar.supervisor.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +248,7 @@ class Supervisor:
             state_dir=self.state_dir,
             socket_path=self.socket_path,
             logs_dir=self.logs_dir,
-            proxy_addr=reconcile.outbound_proxy_addr(desired),
+            proxy_addr=effective_config(desired).outbound_proxy_addr,
         )
 
     # --- starting and stopping tailscaled ----------------------------------
@@ -424,7 +426,7 @@ class Supervisor:
         if state == BackendState.Running:
             fields["last_error"] = ""
         elif self._control_unreachable(status):
-            fields["last_error"] = reconcile.control_unreachable_message(desired)
+            fields["last_error"] = reconcile.control_unreachable_message(effective_config(desired))
         self._observe(**fields)
         return True
 
@@ -445,7 +447,8 @@ class Supervisor:
             self.login_calls.clear()
             self.login_calls_for = key
         if not have_node_key and "start" not in self.login_calls:
-            self.client.start(reconcile.full_prefs(desired), reconcile.auth_key(desired))
+            config = effective_config(desired)
+            self.client.start(reconcile.full_prefs(config), reconcile.auth_key(config))
             self.login_calls.add("start")
         if "login" not in self.login_calls:
             self.client.login_interactive()
@@ -453,13 +456,14 @@ class Supervisor:
 
     def _apply_prefs(self, desired: DesiredConfig) -> None:
         current = self.client.prefs()
-        if reconcile.control_url_changed(current, desired):
+        config = effective_config(desired)
+        if reconcile.control_url_changed(current, config):
             log.info("control URL changed; restarting the backend with the new prefs")
-            self.client.start(reconcile.full_prefs(desired), reconcile.auth_key(desired))
+            self.client.start(reconcile.full_prefs(config), reconcile.auth_key(config))
             self.login_calls = {"start"}
             self.login_calls_for = (self.child.pid, desired.generation)
             return
-        changes = reconcile.prefs_patch(current, desired)
+        changes = reconcile.prefs_patch(current, config)
         if changes:
             log.info("updating tailscaled prefs: %s", ", ".join(sorted(changes)))
             self.client.patch_prefs(changes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tailscale_sidecar.testing.harness import fake_tailscaled_path
+from tailscale_sidecar.simulator.harness import fake_tailscaled_path
 
 OWNER = "owner"
 PASSWORD = "browser-test-pass-phrase"

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tailscale_sidecar.models import ObservedStatus
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.browser.conftest import TIMEOUT_MS
 from tests.fixtures.web import screenshot
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tailscale_sidecar.testing.harness import fake_tailscaled_path
+from tailscale_sidecar.simulator.harness import fake_tailscaled_path
 from tests.fixtures.processes import SupervisorProcess
 
 

@@ -6,10 +6,10 @@ import json
 
 import psutil
 
-from tailscale_sidecar.crypto import get_cipher
 from tailscale_sidecar.models import ObservedStatus, StoredState
-from tailscale_sidecar.statestore import state_has_identity, validate_state
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
+from tailscale_sidecar.state.crypto import get_cipher
+from tailscale_sidecar.state.store import state_has_identity, validate_state
 from tests.fixtures.processes import SupervisorProcess
 from tests.supervisor.helpers import TIMEOUT, data_dir
 

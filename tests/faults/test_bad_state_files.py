@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from tailscale_sidecar.models import StoredState
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.faults.helpers import newest_stored_state, wait_respawned, wait_running_as
 from tests.supervisor.helpers import (
     TIMEOUT,

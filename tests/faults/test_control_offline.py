@@ -14,9 +14,9 @@ import signal
 import pytest
 
 from tailscale_sidecar.models import ObservedStatus
-from tailscale_sidecar.status_view import load_status
+from tailscale_sidecar.simulator.harness import wait_for
 from tailscale_sidecar.supervisor.runner import CONTROL_UNREACHABLE_AFTER
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.web.status import load_status
 from tests.faults.helpers import current_pid, wait_respawned, wait_running_as
 from tests.supervisor.helpers import TIMEOUT, join_with_key
 

@@ -19,7 +19,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tailscale_sidecar.localapi import LocalAPIClient
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.faults.helpers import current_pid, socket_path
 from tests.faults.tcp_proxy import CuttableProxy
 from tests.fixtures.processes import manage

@@ -16,7 +16,7 @@ import redis
 
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus
 from tailscale_sidecar.nudge import CHANNEL, nudge_supervisor
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.faults.helpers import current_pid
 from tests.fixtures.services import need_service
 from tests.fixtures.web import free_port

@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from tailscale_sidecar.models import DesiredConfig
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.faults.helpers import newest_stored_state, socket_path, tailscaleds_for
 from tests.fixtures.processes import pid_alive
 from tests.supervisor.helpers import TIMEOUT, join_with_key, wait_running_after

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tailscale_sidecar.tokens import create_token
+from tailscale_sidecar.web.tokens import create_token
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tailscale_sidecar import validation
-from tailscale_sidecar.crypto import get_cipher
 from tailscale_sidecar.models import DesiredConfig
+from tailscale_sidecar.state.crypto import get_cipher
 
 FUZZ = settings(
     max_examples=60,

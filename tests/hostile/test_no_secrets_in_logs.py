@@ -13,7 +13,7 @@ import stat
 import pytest
 
 from tailscale_sidecar.models import ObservedStatus
-from tailscale_sidecar.testing.harness import fake_tailscaled_path
+from tailscale_sidecar.simulator.harness import fake_tailscaled_path
 from tests.supervisor.helpers import data_dir, join_with_key
 
 

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from tailscale_sidecar.models import StoredState
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.processes import ROOT
 
 SEND_PRUNE = (

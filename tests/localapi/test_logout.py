@@ -1,7 +1,7 @@
 import json
 
 from tailscale_sidecar.localapi import BackendState
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.localapi.login_steps import log_in_with_key
 
 ZERO_NODE_KEY = "nodekey:" + "0" * 64

@@ -1,5 +1,5 @@
 from tailscale_sidecar.localapi import LocalAPIClient
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 
 
 def test_it_reports_not_ready_until_the_backend_starts(fake_tailscaled_factory, state_dir):

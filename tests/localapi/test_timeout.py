@@ -3,7 +3,7 @@ import time
 import pytest
 
 from tailscale_sidecar.localapi import LocalAPIClient, LocalAPITimeout
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 
 
 def _times_out(client: LocalAPIClient) -> bool:

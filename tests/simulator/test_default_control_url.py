@@ -1,6 +1,6 @@
 """An empty ControlURL means Tailscale's own server, which is unreachable here."""
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.simulator import post, running_prefs, status
 
 

@@ -1,6 +1,6 @@
 """--state=mem: persists nothing, registers an ephemeral node, logs out on SIGTERM."""
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.simulator import log_in
 
 

@@ -6,7 +6,7 @@ import threading
 import httpx
 import pytest
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.simulator import post, running_prefs, status
 
 

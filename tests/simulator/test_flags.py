@@ -5,7 +5,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tailscale_sidecar.testing.harness import fake_tailscaled_path, wait_for
+from tailscale_sidecar.simulator.harness import fake_tailscaled_path, wait_for
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tailscale_sidecar.testing.harness import FakeControl, FakeTailscaled
+from tailscale_sidecar.simulator.harness import FakeControl, FakeTailscaled
 from tests.fixtures.simulator import log_in
 
 

@@ -3,7 +3,7 @@
 import os
 import subprocess
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 
 
 def test_it_exits_when_the_parent_pipe_closes(fake_tailscaled_factory):

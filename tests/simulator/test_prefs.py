@@ -1,6 +1,6 @@
 """prefs, check-prefs and start: MaskedPrefs edits, wholesale replacement, Stopped."""
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.simulator import log_in, post, running_prefs, status, wait_for_state
 
 

@@ -1,6 +1,6 @@
 """A stored, logged-in node comes back by itself; without control it stays NoState."""
 
-from tailscale_sidecar.testing.harness import FakeTailscaled
+from tailscale_sidecar.simulator.harness import FakeTailscaled
 from tests.fixtures.simulator import BusRecorder, log_in, status, wait_for
 
 

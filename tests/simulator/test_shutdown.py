@@ -2,7 +2,7 @@
 
 import signal
 
-from tailscale_sidecar.testing.harness import FakeTailscaled
+from tailscale_sidecar.simulator.harness import FakeTailscaled
 
 
 def test_sigterm_exits_0_and_removes_the_socket(fake_tailscaled_factory):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tailscale_sidecar.crypto import generate_key
-from tailscale_sidecar.statestore import StateDirWatcher
+from tailscale_sidecar.state.crypto import generate_key
+from tailscale_sidecar.state.watcher import StateDirWatcher
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tailscale_sidecar.crypto import StateKeyError, generate_key, get_cipher
+from tailscale_sidecar.state.crypto import StateKeyError, generate_key, get_cipher
 
 
 @pytest.mark.parametrize(

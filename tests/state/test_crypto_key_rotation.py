@@ -2,7 +2,7 @@
 
 import pytest
 
-from tailscale_sidecar.crypto import StateKeyError, generate_key, get_cipher
+from tailscale_sidecar.state.crypto import StateKeyError, generate_key, get_cipher
 
 
 def test_old_tokens_decrypt_while_the_old_key_stays_behind_the_new_one(settings):

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from tailscale_sidecar.crypto import DERIVED_KEY_WARNING, StateKeyError, get_cipher
+from tailscale_sidecar.state.crypto import DERIVED_KEY_WARNING, StateKeyError, get_cipher
 
 from .helpers import make_state
 
@@ -38,7 +38,7 @@ def test_without_keys_it_uses_a_key_derived_from_secret_key_and_warns(settings, 
     settings.TAILSCALE_STATE_KEYS = []
     settings.SECRET_KEY = "round-trip-test-secret-key-that-is-long-enough"
 
-    with caplog.at_level(logging.WARNING, logger="tailscale_sidecar.crypto"):
+    with caplog.at_level(logging.WARNING, logger="tailscale_sidecar.state.crypto"):
         token = get_cipher().encrypt(b"{}")
 
     assert get_cipher().decrypt(token) == b"{}"

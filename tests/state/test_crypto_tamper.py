@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from tailscale_sidecar.crypto import StateKeyError, get_cipher
+from tailscale_sidecar.state.crypto import StateKeyError, get_cipher
 
 
 @pytest.mark.parametrize("position", [0, 9, 30, -40, -1])

@@ -2,7 +2,12 @@
 
 import pytest
 
-from tailscale_sidecar.crypto import WRONG_KEY_MESSAGE, StateKeyError, generate_key, get_cipher
+from tailscale_sidecar.state.crypto import (
+    WRONG_KEY_MESSAGE,
+    StateKeyError,
+    generate_key,
+    get_cipher,
+)
 
 
 def test_it_names_the_fix_when_the_key_is_wrong(settings):

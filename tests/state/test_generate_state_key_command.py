@@ -4,7 +4,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from tailscale_sidecar.crypto import get_cipher
+from tailscale_sidecar.state.crypto import get_cipher
 
 
 def generate() -> str:

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tailscale_sidecar.crypto import get_cipher
 from tailscale_sidecar.models import StoredState
-from tailscale_sidecar.statestore import persist_state_file
+from tailscale_sidecar.state.crypto import get_cipher
+from tailscale_sidecar.state.store import persist_state_file
 
 from .helpers import make_state, write_like_tailscaled
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tailscale_sidecar.crypto import get_cipher
 from tailscale_sidecar.models import StoredState
-from tailscale_sidecar.statestore import persist_state_file, prune_state_versions
+from tailscale_sidecar.state.crypto import get_cipher
+from tailscale_sidecar.state.store import persist_state_file, prune_state_versions
 
 from .helpers import make_state, write_like_tailscaled
 

@@ -4,9 +4,9 @@ import stat
 
 import pytest
 
-from tailscale_sidecar.crypto import StateKeyError, generate_key
 from tailscale_sidecar.models import StoredState
-from tailscale_sidecar.statestore import persist_state_file, restore_state_file
+from tailscale_sidecar.state.crypto import StateKeyError, generate_key
+from tailscale_sidecar.state.store import persist_state_file, restore_state_file
 
 from .helpers import make_state, write_like_tailscaled
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from tailscale_sidecar.crypto import generate_key, get_cipher
 from tailscale_sidecar.models import SINGLETON_PK, DesiredConfig, StoredState
-from tailscale_sidecar.statestore import persist_state_file
+from tailscale_sidecar.state.crypto import generate_key, get_cipher
+from tailscale_sidecar.state.store import persist_state_file
 
 from .helpers import make_state, write_like_tailscaled
 

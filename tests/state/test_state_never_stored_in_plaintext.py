@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from tailscale_sidecar.models import StoredState
-from tailscale_sidecar.statestore import persist_state_file
+from tailscale_sidecar.state.store import persist_state_file
 
 from .helpers import make_state, write_like_tailscaled
 

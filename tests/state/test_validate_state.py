@@ -2,7 +2,7 @@
 
 import pytest
 
-from tailscale_sidecar.statestore import InvalidState, state_has_identity, validate_state
+from tailscale_sidecar.state.store import InvalidState, state_has_identity, validate_state
 
 from .helpers import make_state
 

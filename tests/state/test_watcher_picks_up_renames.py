@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from tailscale_sidecar.crypto import get_cipher
 from tailscale_sidecar.models import StoredState
+from tailscale_sidecar.state.crypto import get_cipher
 
 from .helpers import make_state, wait_for, write_like_tailscaled
 

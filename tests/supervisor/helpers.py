@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.processes import SupervisorProcess
 
 TIMEOUT = 20.0

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tailscale_sidecar.crypto import get_cipher
 from tailscale_sidecar.models import DesiredConfig
+from tailscale_sidecar.state.crypto import get_cipher
 from tests.supervisor.helpers import wait_phase
 
 

@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.supervisor.helpers import (
     TIMEOUT,
     join_interactively,

@@ -5,7 +5,7 @@ import time
 import psycopg
 import pytest
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.processes import pid_alive
 from tests.fixtures.services import POSTGRES_ADMIN_URL
 from tests.supervisor.pg import observed, prepare, set_hostname

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from tailscale_sidecar.models import DesiredConfig, StoredState
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.processes import pid_alive
 from tests.supervisor.helpers import (
     TIMEOUT,

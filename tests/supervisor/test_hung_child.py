@@ -6,7 +6,7 @@ import signal
 import pytest
 
 from tailscale_sidecar.models import DesiredConfig
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.processes import pid_alive
 from tests.supervisor.helpers import (
     TIMEOUT,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.supervisor.helpers import TIMEOUT, join_interactively, observed, wait_phase
 
 

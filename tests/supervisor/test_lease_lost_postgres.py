@@ -8,7 +8,7 @@ the node back, restored from the database, once the lock is free again.
 import psycopg
 import pytest
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.processes import pid_alive
 from tests.supervisor.pg import end_session, lease_holder, observed, prepare, take_lease
 

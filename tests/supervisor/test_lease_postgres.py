@@ -4,7 +4,7 @@ import tempfile
 
 import pytest
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.processes import pid_alive
 from tests.supervisor.pg import observed, prepare
 

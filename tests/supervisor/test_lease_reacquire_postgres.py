@@ -9,7 +9,7 @@ application_name and ends it.
 import psycopg
 import pytest
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.processes import pid_alive
 from tests.supervisor.pg import end_session, lease_holder, observed, prepare, take_lease
 

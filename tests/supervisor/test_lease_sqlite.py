@@ -5,7 +5,7 @@ import tempfile
 import pytest
 from django.utils import timezone
 
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.processes import pid_alive
 from tests.supervisor.helpers import TIMEOUT, join_interactively, observed, wait_running_after
 

@@ -6,7 +6,7 @@ import pytest
 
 from tailscale_sidecar.models import DesiredConfig
 from tailscale_sidecar.nudge import nudge_supervisor
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.supervisor.helpers import observed, wait_applied, wait_phase
 
 

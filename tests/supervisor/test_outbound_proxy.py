@@ -8,7 +8,7 @@ import pytest
 
 from tailscale_sidecar.models import DesiredConfig
 from tailscale_sidecar.outbound import tailnet_http_client
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.simulator import log_in
 from tests.supervisor.helpers import TIMEOUT, observed, wait_phase
 

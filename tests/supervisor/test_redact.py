@@ -2,8 +2,8 @@
 
 import pytest
 
-from tailscale_sidecar.redact import redact
 from tailscale_sidecar.supervisor.logbuffer import LogBuffer
+from tailscale_sidecar.supervisor.redact import redact
 
 
 @pytest.mark.parametrize(

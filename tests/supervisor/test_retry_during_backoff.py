@@ -3,7 +3,7 @@
 import pytest
 
 from tailscale_sidecar.models import DesiredConfig
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
 from tests.supervisor.helpers import TIMEOUT, observed, wait_phase
 
 

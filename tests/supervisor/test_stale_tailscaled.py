@@ -9,8 +9,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tailscale_sidecar.simulator.harness import fake_tailscaled_path, wait_for
 from tailscale_sidecar.supervisor.child import stop_stale_tailscaled
-from tailscale_sidecar.testing.harness import fake_tailscaled_path, wait_for
 from tests.fixtures.processes import pid_alive
 
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from tailscale_sidecar.crypto import get_cipher
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus, StoredState
 from tailscale_sidecar.nudge import nudge_supervisor
-from tailscale_sidecar.testing.harness import wait_for
+from tailscale_sidecar.simulator.harness import wait_for
+from tailscale_sidecar.state.crypto import get_cipher
 from tests.supervisor.helpers import TIMEOUT, data_dir, join_interactively, wait_applied, wait_phase
 
 

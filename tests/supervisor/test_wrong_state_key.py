@@ -2,8 +2,8 @@
 
 import pytest
 
-from tailscale_sidecar.crypto import generate_key
 from tailscale_sidecar.models import StoredState
+from tailscale_sidecar.state.crypto import generate_key
 from tests.supervisor.helpers import join_interactively, wait_phase
 
 

@@ -8,9 +8,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tailscale_sidecar.middleware import install
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus
-from tailscale_sidecar.tokens import create_token
+from tailscale_sidecar.web.middleware import install
+from tailscale_sidecar.web.tokens import create_token
 
 PASSWORD = "correct horse battery staple"
 

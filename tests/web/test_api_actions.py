@@ -2,8 +2,8 @@
 
 import pytest
 
-from tailscale_sidecar.crypto import get_cipher
 from tailscale_sidecar.models import DesiredConfig
+from tailscale_sidecar.state.crypto import get_cipher
 
 from .conftest import desired_snapshot
 
@@ -51,11 +51,20 @@ def test_enable_keeps_saved_values_for_omitted_fields(token_client, desired):
 
 
 @pytest.mark.django_db
-def test_enable_without_any_hostname_is_refused(token_client):
+def test_enable_without_any_hostname_uses_the_default_name(token_client, settings):
+    settings.TAILSCALE_HOSTNAME = ""
     response = post(token_client, "/enable")
-    assert response.status_code == 422
-    assert "hostname" in response.json()["errors"]
-    assert not DesiredConfig.load().enabled
+    assert response.status_code == 200, response.content
+    desired = DesiredConfig.load()
+    assert desired.enabled
+    assert desired.hostname == "tracearr"
+
+
+@pytest.mark.django_db
+def test_enable_without_a_hostname_takes_tailscale_hostname(token_client, settings):
+    settings.TAILSCALE_HOSTNAME = "media-box"
+    assert post(token_client, "/enable").status_code == 200
+    assert DesiredConfig.load().hostname == "media-box"
 
 
 @pytest.mark.django_db

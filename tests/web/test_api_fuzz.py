@@ -10,8 +10,8 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from tailscale_sidecar.api import api
-from tailscale_sidecar.tokens import create_token
+from tailscale_sidecar.web.api import api
+from tailscale_sidecar.web.tokens import create_token
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 

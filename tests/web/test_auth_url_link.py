@@ -3,7 +3,7 @@
 import pytest
 
 from tailscale_sidecar.models import DesiredConfig
-from tailscale_sidecar.status_view import auth_url_allowed
+from tailscale_sidecar.web.status import auth_url_allowed
 
 
 def config(control_url: str = "") -> DesiredConfig:

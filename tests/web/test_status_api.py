@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tailscale_sidecar.status_view import load_status
+from tailscale_sidecar.web.status import load_status
 
 FIELDS = {
     "phase", "available", "enabled", "hostname", "auth_url", "tailnet_ips", "ipv4", "ipv6",

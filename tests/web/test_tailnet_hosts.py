@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tailscale_sidecar.middleware import TailnetAllowedHosts, install
+from tailscale_sidecar.web.middleware import TailnetAllowedHosts, install
 
 
 def forget_names():

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from tailscale_sidecar.tokens import create_token
+from tailscale_sidecar.web.tokens import create_token
 
 
 class Command(BaseCommand):

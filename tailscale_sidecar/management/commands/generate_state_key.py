@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from tailscale_sidecar.crypto import generate_key
+from tailscale_sidecar.state.crypto import generate_key
 
 
 class Command(BaseCommand):

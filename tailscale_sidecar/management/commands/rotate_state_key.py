@@ -7,8 +7,8 @@ command stops without changing anything.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tailscale_sidecar.crypto import StateKeyError, configured_keys, get_cipher
 from tailscale_sidecar.models import SINGLETON_PK, DesiredConfig, StoredState
+from tailscale_sidecar.state.crypto import StateKeyError, configured_keys, get_cipher
 
 
 class Command(BaseCommand):

@@ -15,12 +15,12 @@ from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer, SessionAuthIsStaff
 from pydantic import ConfigDict, model_validator
 
-from . import actions
-from .access import staff_required
-from .models import DesiredConfig, ObservedStatus
-from .status_view import is_degraded, load_status
-from .tokens import token_for_request
-from .validation import FieldErrors
+from tailscale_sidecar import actions
+from tailscale_sidecar.models import DesiredConfig, ObservedStatus
+from tailscale_sidecar.validation import FieldErrors
+from tailscale_sidecar.web.access import staff_required
+from tailscale_sidecar.web.status import is_degraded, load_status
+from tailscale_sidecar.web.tokens import token_for_request
 
 
 class TokenAuth(HttpBearer):

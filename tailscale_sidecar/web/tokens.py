@@ -18,7 +18,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import ApiToken
+from tailscale_sidecar.models import ApiToken
 
 TOKEN_PREFIX = "tra_"  # noqa: S105 - a marker, not a secret
 SHOWN_PREFIX_LENGTH = 10

@@ -17,19 +17,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import actions, login_throttle
-from .access import staff_required
-from .forms import EnableForm, OwnerCreationForm, TokenForm
-from .models import ApiToken, DesiredConfig, ObservedStatus, Phase
-from .status_view import (
+from tailscale_sidecar import actions
+from tailscale_sidecar.config import effective_config
+from tailscale_sidecar.models import ApiToken, DesiredConfig, ObservedStatus, Phase
+from tailscale_sidecar.validation import FieldErrors
+from tailscale_sidecar.web import throttle as login_throttle
+from tailscale_sidecar.web.access import staff_required
+from tailscale_sidecar.web.forms import EnableForm, OwnerCreationForm, TokenForm
+from tailscale_sidecar.web.status import (
     TRANSITIONAL_PHASES,
     admin_console_url,
     build_status,
     login_server,
     wildcard_bind,
 )
-from .tokens import create_token, revoke_token
-from .validation import FieldErrors
+from tailscale_sidecar.web.tokens import create_token, revoke_token
 
 ACTIVE_PHASES = frozenset(
     {
@@ -68,7 +70,7 @@ def state_context(enable_form: EnableForm | None = None) -> dict[str, object]:
     if enable_form is None:
         enable_form = EnableForm(
             initial={
-                "hostname": desired.hostname or settings.TAILSCALE_HOSTNAME,
+                "hostname": effective_config(desired).hostname,
                 "tags": ", ".join(desired.advertise_tags or []),
                 "control_url": desired.control_url,
             },

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from .models import DesiredConfig, ObservedStatus, Phase
+from tailscale_sidecar.config import effective_config
+from tailscale_sidecar.models import DesiredConfig, ObservedStatus, Phase
 
 # Phases the page polls through: something is about to change by itself.
 TRANSITIONAL_PHASES = frozenset(
@@ -32,7 +33,7 @@ WILDCARD_BINDS = frozenset({"0.0.0.0", "::", "[::]", ""})
 
 def login_server(desired: DesiredConfig) -> str:
     """The login server the node uses; empty means Tailscale's own."""
-    return (desired.control_url or settings.TAILSCALE_CONTROL_URL or "").rstrip("/")
+    return effective_config(desired).login_server
 
 
 def auth_url_allowed(url: str, desired: DesiredConfig) -> bool:
@@ -95,6 +96,7 @@ def build_status(
 ) -> dict[str, object]:
     """The public status: safe to show the owner (no keys, no raw state)."""
     now = now or timezone.now()
+    config = effective_config(desired)
     phase = observed.phase
     dns_name = observed.dns_name.rstrip(".")
     ipv4, ipv6 = split_ips(observed.tailnet_ips or [])
@@ -105,7 +107,7 @@ def build_status(
         "phase": phase,
         "available": phase != Phase.UNAVAILABLE,
         "enabled": desired.enabled,
-        "hostname": observed.hostname or desired.hostname,
+        "hostname": observed.hostname or config.hostname,
         "auth_url": auth_url if auth_url and auth_url_allowed(auth_url, desired) else None,
         "tailnet_ips": list(observed.tailnet_ips or []),
         "ipv4": ipv4 or None,
@@ -124,7 +126,7 @@ def build_status(
         "version": observed.tailscaled_version or None,
         "supervisor_alive": alive,
         "outbound_proxy": {
-            "enabled": desired.outbound_proxy,
+            "enabled": config.outbound_proxy,
             "socks5": observed.socks5_addr or None,
             "http": observed.http_proxy_addr or None,
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from .validation import FieldErrors, clean_config
+from tailscale_sidecar.validation import FieldErrors, clean_config
 
 
 class EnableForm(forms.Form):

@@ -23,7 +23,7 @@ CACHE_SECONDS = 5.0
 
 def tailnet_names() -> tuple[str, ...]:
     """The node's MagicDNS name and tailnet IPs, as Host values Django compares."""
-    from .models import ObservedStatus
+    from tailscale_sidecar.models import ObservedStatus
 
     row = ObservedStatus.objects.filter(pk=1).values("dns_name", "tailnet_ips").first()
     if not row:

@@ -1,0 +1,56 @@
+"""The one effective configuration: the owner's saved choice, else the deployment's default.
+
+`DesiredConfig` stores only what the owner chose on the page or through the API
+(an empty field means "not chosen"); the environment supplies the defaults.
+Every reader (the supervisor's reconcile, the status builder, the page's form)
+asks this module instead of combining the two itself, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from tailscale_sidecar.models import DesiredConfig
+
+DEFAULT_HOSTNAME = "tracearr"
+
+
+@dataclass(frozen=True)
+class EffectiveConfig:
+    enabled: bool
+    hostname: str
+    control_url: str  # "" means Tailscale's own login server
+    tags: tuple[str, ...]
+    outbound_proxy: bool
+    # Encrypted with the state cipher; decrypted only by the supervisor at login.
+    auth_key_encrypted: str
+    generation: int
+
+    @property
+    def login_server(self) -> str:
+        """The configured login server without a trailing slash ("" = Tailscale's)."""
+        return self.control_url.rstrip("/")
+
+    @property
+    def outbound_proxy_addr(self) -> str | None:
+        """Where tailscaled's SOCKS5/HTTP proxy listens, or None when it is off."""
+        return settings.TAILSCALE_OUTBOUND_PROXY_ADDR if self.outbound_proxy else None
+
+
+def default_hostname() -> str:
+    """The name a node gets when the owner has not chosen one."""
+    return settings.TAILSCALE_HOSTNAME or DEFAULT_HOSTNAME
+
+
+def effective_config(desired: DesiredConfig) -> EffectiveConfig:
+    return EffectiveConfig(
+        enabled=desired.enabled,
+        hostname=desired.hostname or default_hostname(),
+        control_url=desired.control_url or settings.TAILSCALE_CONTROL_URL,
+        tags=tuple(sorted(set(desired.advertise_tags or []))),
+        outbound_proxy=desired.outbound_proxy or settings.TAILSCALE_OUTBOUND_PROXY,
+        auth_key_encrypted=desired.auth_key_encrypted,
+        generation=desired.generation,
+    )
