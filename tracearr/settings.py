@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before tailscale_sidecar: its templates/tailscale_sidecar/base.html frames the app's pages.
+    "tracearr",
     "tailscale_sidecar",
 ]
 
@@ -73,7 +75,7 @@ ROOT_URLCONF = "tracearr.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
