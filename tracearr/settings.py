@@ -82,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tailscale_sidecar.web.context_processors.demo_mode",
+                "tracearr.context_processors.demo_mode",
             ],
         },
     },

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tailscale_sidecar.web.api import api
-from tailscale_sidecar.web.views import ThrottledLoginView, first_run
+from tracearr.views import ThrottledLoginView, first_run
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tailscale_sidecar:settings"), name="home"),

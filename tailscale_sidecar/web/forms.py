@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
 
 from tailscale_sidecar.validation import FieldErrors, clean_config
 
@@ -63,15 +62,3 @@ class TokenForm(forms.Form):
         label="Token name",
         help_text="What will use it, for example home-assistant.",
     )
-
-
-class OwnerCreationForm(UserCreationForm):
-    """The first user: becomes the staff superuser who owns this instance."""
-
-    def save(self, commit: bool = True):
-        user = super().save(commit=False)
-        user.is_staff = True
-        user.is_superuser = True
-        if commit:
-            user.save()
-        return user

@@ -1,4 +1,4 @@
-"""The owner's pages: Settings → Tailscale, login, first-run owner creation.
+"""The owner's page: Settings → Tailscale.
 
 Small function views: a decorator says who may call it, the body calls one
 action and redirects (post/redirect/get), so a reload never repeats a command.
@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
-from django.contrib.auth.views import LoginView
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,9 +17,8 @@ from tailscale_sidecar import actions
 from tailscale_sidecar.config import effective_config
 from tailscale_sidecar.models import ApiToken, DesiredConfig, ObservedStatus, Phase
 from tailscale_sidecar.validation import FieldErrors
-from tailscale_sidecar.web import throttle as login_throttle
 from tailscale_sidecar.web.access import staff_required
-from tailscale_sidecar.web.forms import EnableForm, OwnerCreationForm, TokenForm
+from tailscale_sidecar.web.forms import EnableForm, TokenForm
 from tailscale_sidecar.web.status import (
     TRANSITIONAL_PHASES,
     admin_console_url,
@@ -200,49 +195,3 @@ def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
     if revoke_token(request.user, token_id):
         messages.info(request, "The token was revoked.")
     return back_to_page()
-
-
-class ThrottledLoginView(LoginView):
-    """Django's login, with a lock-out after repeated failures and a first-run hop."""
-
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not get_user_model().objects.exists():
-            return redirect("first_run")
-        return super().dispatch(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        username = request.POST.get("username", "")
-        if login_throttle.is_locked_out(request, username):
-            # An unbound form: a locked-out attempt must not even check the password.
-            form = self.get_form_class()(request)
-            return self.render_to_response(
-                self.get_context_data(form=form, locked_out=True), status=429
-            )
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        login_throttle.record_failure(self.request, self.request.POST.get("username", ""))
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        login_throttle.clear_failures(self.request, form.get_user().get_username())
-        return super().form_valid(form)
-
-
-def first_run(request: HttpRequest) -> HttpResponse:
-    """Create the owner account; exists only while there is no user at all."""
-    users = get_user_model().objects
-    if users.exists():
-        raise Http404("The owner account already exists.")
-    form = OwnerCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            # The row lock serializes two simultaneous first-run submissions.
-            DesiredConfig.load()
-            DesiredConfig.objects.select_for_update().get(pk=1)
-            if users.exists():
-                raise Http404("The owner account already exists.")
-            user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(reverse("tailscale_sidecar:settings"))
-    return render(request, "registration/first_run.html", {"form": form})

@@ -20,7 +20,7 @@ SOURCES = {
     "deploy/entrypoint.sh": r"\$\{([A-Z][A-Z0-9_]+)(?::-|\})",
     "bin/run": r"\$\{([A-Z][A-Z0-9_]+)(?::-|\})",
     "bin/_venv.sh": r"\$\{([A-Z][A-Z0-9_]+)(?::-|\})",
-    "tailscale_sidecar/management/commands/ensure_owner.py": r"""environ\.get\(\s*["']([A-Z][A-Z0-9_]+)["']""",
+    "tracearr/management/commands/ensure_owner.py": r"""environ\.get\(\s*["']([A-Z][A-Z0-9_]+)["']""",
 }
 
 

@@ -6,7 +6,7 @@ import fcntl
 
 import pytest
 
-from tailscale_sidecar.management.commands.migrate_locked import ADVISORY_LOCK_ID
+from tracearr.management.commands.migrate_locked import ADVISORY_LOCK_ID
 
 from .helpers import manage, short_tmp_dir, sqlite_rows, start_manage
 

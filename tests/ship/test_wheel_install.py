@@ -8,6 +8,7 @@ gunicorn serves the login and Settings pages from that installed copy.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -19,6 +20,21 @@ import pytest
 from tests.ship.helpers import ROOT, base_env, free_port, short_tmp_dir, wait_for
 
 PASSWORD = "wheel-install-password-1"
+NOT_SOURCE = (
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "data",
+    "artifacts",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "tests",
+    "bench",
+)
 
 
 def run(argv: list[str], **kwargs) -> str:
@@ -31,6 +47,10 @@ def run(argv: list[str], **kwargs) -> str:
 def installed(tmp_path_factory) -> Path:
     """A fresh venv holding only the wheel; the test venv's site-packages as a plain path."""
     tmp = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools leaves build/ behind, and a stale build/lib
+    # in the checkout would put deleted files into later wheels.
+    source = tmp / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     run(
         [
             sys.executable,
@@ -42,7 +62,7 @@ def installed(tmp_path_factory) -> Path:
             "-q",
             "-w",
             str(tmp / "dist"),
-            str(ROOT),
+            str(source),
         ]
     )
     (wheel,) = (tmp / "dist").glob("tracearr-*.whl")
