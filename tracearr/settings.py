@@ -134,11 +134,13 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "tracearr.storage.ForgivingManifestStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Also serve the apps' own static folders, so a server started before
+# collectstatic still has its CSS (see tracearr/storage.py).
+WHITENOISE_USE_FINDERS = True
 
 # Security headers. TLS is terminated by tailscale serve or a reverse proxy, if
 # at all: tailnet traffic is already encrypted end to end by WireGuard.

@@ -75,7 +75,9 @@ def http_status(url: str) -> int | None:
 class AppRun:
     """A start-up script (bin/run or the entrypoint) running in its own session."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, argv: list[str], env: dict[str, str], log_dir: Path, cwd: Path = ROOT
+    ) -> None:
         self.log_path = log_dir / "run.log"
         # Every process seen in the tree, as (pid, create_time) so a reused PID
         # is not mistaken for a survivor.
@@ -83,7 +85,7 @@ class AppRun:
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 argv,
-                cwd=ROOT,
+                cwd=cwd,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

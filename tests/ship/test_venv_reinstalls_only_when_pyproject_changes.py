@@ -35,9 +35,9 @@ def project() -> Path:
 
 
 def source(project: Path, extras: str = "") -> list[str]:
-    """Source the script as bin/run does; return the pip calls it made."""
+    """Source the script and ensure the venv as bin/run does; return the pip calls it made."""
     subprocess.run(
-        ["bash", "-c", f'source "{project}/bin/_venv.sh" {extras}'],
+        ["bash", "-c", f'source "{project}/bin/_venv.sh" && ensure_venv {extras}'],
         env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable},
         check=True,
         timeout=30,
@@ -68,3 +68,15 @@ def test_a_changed_pyproject_reinstalls_and_records_the_stamp(project):
     )
     assert (project / ".venv" / ".installed").read_text().strip() == stamp(project)
     assert source(project) == calls  # the second run adds nothing
+
+
+def test_the_callers_arguments_are_never_taken_as_extras(project):
+    """bin/run --demo once reached pip as `-e .[--demo]`: sourcing saw bin/run's arguments."""
+    subprocess.run(
+        ["bash", "-c", f'set -- --demo; source "{project}/bin/_venv.sh" && ensure_venv'],
+        env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable},
+        check=True,
+        timeout=30,
+    )
+    calls = (project / ".venv" / "calls.log").read_text().splitlines()
+    assert calls[-1].endswith(f"-e {project}"), calls
