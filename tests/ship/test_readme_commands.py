@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 from pathlib import Path
 
@@ -125,6 +126,7 @@ def test_bin_run_demo_as_typed_reaches_running_and_ctrl_c_leaves_nothing(fresh_c
     run = fresh_clone("--demo", port=port)
     run.wait_healthy(port, timeout=FIRST_START_TIMEOUT)
     assert (run.clone / ".venv" / "bin" / "python").exists()
+    assert "fake-tailscale-control" in " ".join(run.tree_cmdlines())
     base = f"http://127.0.0.1:{port}"
     client = logged_in(base)
 
@@ -147,6 +149,7 @@ def test_bin_run_demo_as_typed_reaches_running_and_ctrl_c_leaves_nothing(fresh_c
     running = wait_for(lambda: (s := status(client))["phase"] == "running" and s, timeout=60)
     assert running["dns_name"].startswith(hostname.group(1))
     assert "Connected" in client.get("/settings/tailscale/").text
+    assert "fake-tailscaled" in " ".join(run.tree_cmdlines())
 
     run.stop(signal.SIGINT)
     assert not run.survivors(), run.survivors()
@@ -159,7 +162,16 @@ def test_bin_run_as_typed_serves_no_debug_page_and_says_tailscaled_is_missing(fr
     run = fresh_clone(port=port)
     run.wait_healthy(port, timeout=FIRST_START_TIMEOUT)
     base = f"http://127.0.0.1:{port}"
-    assert "no tailscaled found" in run.log_text()
+    log = run.log_text()
+    assert "no tailscaled found" in log
+    assert f"http://127.0.0.1:{port}/" in log
+    secret = run.clone / "data" / "secret_key"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert len(secret.read_text().strip()) >= 50
+    assert (run.clone / "data" / "tracearr.sqlite3").exists()
+    names = " ".join(run.tree_cmdlines())
+    for process in ("gunicorn", "tailscale_supervisor", "celery -A tracearr.celery worker", "beat"):
+        assert process in names
 
     missing = httpx.get(f"{base}/no-such-page/", timeout=15)
     assert missing.status_code == 404

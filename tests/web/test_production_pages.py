@@ -8,8 +8,13 @@ pages, never Django's debug pages.
 from __future__ import annotations
 
 import re
+import sqlite3
+import subprocess
+import sys
 
 import httpx
+
+from tests.fixtures.web import ROOT
 
 DEBUG_PAGE_MARKERS = ("DEBUG = True", "Traceback", "Using the URLconf defined in")
 
@@ -39,3 +44,26 @@ def test_a_missing_page_is_the_apps_own_plain_404(web_server, tmp_path):
     for marker in DEBUG_PAGE_MARKERS:
         assert marker not in missing.text
     assert "tracearr" in missing.text.lower()
+
+
+def test_a_server_error_is_the_apps_own_plain_500(web_server, child_env, tmp_path):
+    database = tmp_path / "db.sqlite3"
+    env = {**child_env, "DEBUG": "false", "DATABASE_URL": f"sqlite:///{database}"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    server = web_server(env, STATIC_ROOT=str(tmp_path / "static"))
+    # Break the database under the running server: every login page now fails.
+    with sqlite3.connect(database) as db:
+        db.execute("DROP TABLE auth_user")
+
+    broken = httpx.get(f"{server.url}/login/", timeout=10)
+
+    assert broken.status_code == 500
+    assert "Something went wrong" in broken.text
+    for marker in DEBUG_PAGE_MARKERS:
+        assert marker not in broken.text
