@@ -1,16 +1,26 @@
 """Wake the supervisor when the desired configuration changes.
 
-The web publishes on a Redis channel; the supervisor's `NudgeListener`
-subscribes and sets an event that wakes its loop. Nudges are only an
-optimisation: the supervisor also polls `DesiredConfig.generation`, so a lost
-nudge (Redis down, not configured) delays a change by one poll interval.
+Two paths, both best effort: a datagram on a unix socket in the supervisor's
+run dir (the web and the supervisor share it in the one-container design, so
+this needs nothing but the file system), and, when REDIS_URL is set, a Redis
+pub/sub message (which also reaches a supervisor on another machine). The
+supervisor's `NudgeListener` sets an event on either, which wakes its loop.
+Nudges are only an optimisation: the supervisor also polls
+`DesiredConfig.generation`, so a lost nudge delays a change by one poll interval.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import select
+import socket
+import stat
+import tempfile
 import threading
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -21,9 +31,26 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = "tracearr:tailscale:nudge"
+SOCKET_NAME = "supervisor-nudge.sock"
+# sun_path is 108 bytes on Linux; stay clear of it.
+MAX_SOCKET_PATH = 100
 # A nudge must never slow a web request down noticeably.
 _PUBLISH_TIMEOUT = 0.2
 _RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0)
+
+
+def socket_path() -> Path:
+    """Where the supervisor listens for datagrams; the same path in every process.
+
+    `<TAILSCALE_RUN_DIR>/supervisor-nudge.sock`, or, when that path is too long
+    for a unix socket, a directory under the temp dir named after the run dir.
+    """
+    run_dir = Path(settings.TAILSCALE_RUN_DIR)
+    path = run_dir / SOCKET_NAME
+    if len(str(path).encode()) <= MAX_SOCKET_PATH:
+        return path
+    digest = hashlib.sha256(str(run_dir).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"tracearr-nudge-{os.getuid()}-{digest}" / SOCKET_NAME
 
 
 def _client(url: str, timeout: float | None) -> redis.Redis:
@@ -41,8 +68,27 @@ def _publisher(url: str) -> redis.Redis:
     return _client(url, _PUBLISH_TIMEOUT)
 
 
+@cache
+def _sender() -> socket.socket:
+    """One unbound, non-blocking datagram socket per process (sendto is thread-safe)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    return sock
+
+
+def _send_datagram() -> None:
+    try:
+        _sender().sendto(b"1", str(socket_path()))
+    except (FileNotFoundError, ConnectionRefusedError, BlockingIOError):
+        # No supervisor here, a stale socket, or its queue is full (it is awake anyway).
+        pass
+    except OSError as exc:
+        log.debug("could not nudge the supervisor through its socket: %s", exc)
+
+
 def nudge_supervisor() -> None:
     """Tell the supervisor to look at the desired configuration now (best effort)."""
+    _send_datagram()
     if not settings.REDIS_URL:
         return
     try:
@@ -51,22 +97,100 @@ def nudge_supervisor() -> None:
         log.debug("could not nudge the supervisor: %s", exc)
 
 
+def _private_dir(path: Path) -> bool:
+    """Create `path` at 0700, or check that an existing one is ours; False if unsafe."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        log.warning("not listening for nudges: %s is not a directory of this user", path)
+        return False
+    path.chmod(0o700)
+    return True
+
+
 class NudgeListener:
-    """Sets `event` on every nudge; reconnects with backoff while Redis is down."""
+    """Sets `event` on every nudge.
+
+    `start()` subscribes to Redis (when configured; it reconnects with backoff
+    while Redis is down). `bind()` listens on the run dir's socket: only the
+    supervisor holding the lease calls it, since binding takes the path over.
+    """
 
     def __init__(self, event: threading.Event) -> None:
         self.event = event
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="nudge-listener", daemon=True)
+        self._sock: socket.socket | None = None
+        self._sock_inode: int | None = None
+        self._sock_thread: threading.Thread | None = None
+        self._unbind_pipe: tuple[int, int] | None = None
 
     def start(self) -> None:
         if settings.REDIS_URL:
             self._thread.start()
 
+    def bind(self) -> None:
+        """Listen on `socket_path()` (idempotent); a failure only costs the fast path."""
+        if self._sock is not None:
+            return
+        path = socket_path()
+        try:
+            if not _private_dir(path.parent):
+                return
+            # We hold the lease, so a socket left at this path is a dead supervisor's.
+            if path.is_socket():
+                path.unlink()
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(str(path))
+            self._sock_inode = path.stat().st_ino
+        except OSError as exc:
+            log.warning("not listening for nudges on %s (%s); polling covers it", path, exc)
+            return
+        self._sock = sock
+        self._unbind_pipe = os.pipe()
+        self._sock_thread = threading.Thread(
+            target=self._receive,
+            args=(sock, self._unbind_pipe[0]),
+            name="nudge-socket",
+            daemon=True,
+        )
+        self._sock_thread.start()
+        # A nudge sent before the socket existed was lost: look once now.
+        self.event.set()
+
+    def unbind(self) -> None:
+        """Stop listening on the socket and remove it (unless another process took the path)."""
+        if self._sock is None:
+            return
+        os.write(self._unbind_pipe[1], b"x")
+        self._sock_thread.join(timeout=2)
+        for fd in self._unbind_pipe:
+            os.close(fd)
+        path = socket_path()
+        try:
+            if path.stat().st_ino == self._sock_inode:
+                path.unlink()
+        except OSError:
+            pass
+        self._sock.close()
+        self._sock = self._sock_thread = self._sock_inode = self._unbind_pipe = None
+
     def stop(self) -> None:
+        self.unbind()
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2)
+
+    def _receive(self, sock: socket.socket, unbind_fd: int) -> None:
+        while True:
+            readable, _, _ = select.select([sock, unbind_fd], [], [])
+            if unbind_fd in readable:
+                return
+            try:
+                sock.recv(64, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                continue
+            self.event.set()
 
     def _run(self) -> None:
         failures = 0

@@ -125,6 +125,7 @@ class Supervisor:
             while not self.stopping.is_set():
                 if not self._wait_for_lease():
                     break
+                self.nudges.bind()
                 try:
                     self._serve()
                 except LeaseLost:
@@ -132,6 +133,7 @@ class Supervisor:
                         "lost the supervisor lease to %s; stopping tailscaled and standing by",
                         self.lease.holder or "another supervisor",
                     )
+                    self.nudges.unbind()
                     self._stop_child()
                     # Not flushed: the other supervisor's state is the node's now.
                     self._stop_watcher(flush=False)
