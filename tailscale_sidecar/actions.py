@@ -40,6 +40,7 @@ def enable(
     auth_key: str | None = None,
     tags: str | list[str] | None = None,
     control_url: str | None = None,
+    outbound_proxy: bool | None = None,
 ) -> DesiredConfig:
     """Turn the node on. Fields left as None keep their saved values.
 
@@ -65,6 +66,8 @@ def enable(
         fields["control_url"] = cleaned["control_url"]
     if cleaned.get("auth_key"):
         fields["auth_key_encrypted"] = _encrypt(str(cleaned["auth_key"]))
+    if outbound_proxy is not None:
+        fields["outbound_proxy"] = outbound_proxy
     desired = DesiredConfig.update(**fields)
     logger.info("tailscale enable requested (generation %s)", desired.generation)
     _nudge()
@@ -72,15 +75,20 @@ def enable(
 
 
 def update_settings(
-    *, hostname: str | None = None, tags: str | list[str] | None = None
+    *,
+    hostname: str | None = None,
+    tags: str | list[str] | None = None,
+    outbound_proxy: bool | None = None,
 ) -> DesiredConfig:
-    """Change hostname and/or tags without turning the node on or off."""
+    """Change hostname, tags or the outbound proxy without turning the node on or off."""
     cleaned = clean_config(hostname=hostname, tags=tags)
     fields: dict[str, object] = {}
     if "hostname" in cleaned:
         fields["hostname"] = cleaned["hostname"]
     if "tags" in cleaned:
         fields["advertise_tags"] = cleaned["tags"]
+    if outbound_proxy is not None:
+        fields["outbound_proxy"] = outbound_proxy
     if not fields:
         return DesiredConfig.load()
     desired = DesiredConfig.update(**fields)

@@ -50,7 +50,11 @@ def effective_config(desired: DesiredConfig) -> EffectiveConfig:
         hostname=desired.hostname or default_hostname(),
         control_url=desired.control_url or settings.TAILSCALE_CONTROL_URL,
         tags=tuple(sorted(set(desired.advertise_tags or []))),
-        outbound_proxy=desired.outbound_proxy or settings.TAILSCALE_OUTBOUND_PROXY,
+        outbound_proxy=(
+            settings.TAILSCALE_OUTBOUND_PROXY
+            if desired.outbound_proxy is None
+            else desired.outbound_proxy
+        ),
         auth_key_encrypted=desired.auth_key_encrypted,
         generation=desired.generation,
     )

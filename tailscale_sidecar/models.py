@@ -11,9 +11,12 @@ records the generation it has carried out, so a lost wake-up only delays them.
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 
 
 class Phase(models.TextChoices):
@@ -27,23 +30,70 @@ class Phase(models.TextChoices):
     FAILED = "failed", "Failed"
     UNAVAILABLE = "unavailable", "Unavailable"
 
+    @property
+    def transitional(self) -> bool:
+        """About to change by itself: the page polls fast through it."""
+        return self in _TRANSITIONAL
+
+    @property
+    def active(self) -> bool:
+        """tailscaled is (or is being) started for this phase: disabling means stopping."""
+        return self in _ACTIVE
+
+    @property
+    def degrades_health(self) -> bool:
+        """An enabled node in this phase cannot work: `/api/v1/health` says degraded."""
+        return self in _UNHEALTHY
+
+
+_TRANSITIONAL = frozenset(
+    {Phase.STARTING, Phase.STOPPING, Phase.NEEDS_LOGIN, Phase.NEEDS_MACHINE_AUTH, Phase.RESTARTING}
+)
+_ACTIVE = frozenset(
+    {Phase.STARTING, Phase.NEEDS_LOGIN, Phase.NEEDS_MACHINE_AUTH, Phase.RUNNING, Phase.RESTARTING}
+)
+_UNHEALTHY = frozenset({Phase.FAILED, Phase.UNAVAILABLE})
 
 SINGLETON_PK = 1
 
 
-class DesiredConfig(models.Model):
+class Singleton(models.Model):
+    """A table of one row at pk=1, created on first read.
+
+    Writes are single UPDATE statements (no read-modify-write race between the
+    web and the supervisor), so `updated_at` is set here: `auto_now` only acts
+    on Model.save().
+    """
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def load(cls) -> Self:
+        obj, _ = cls.objects.get_or_create(pk=SINGLETON_PK)
+        return obj
+
+    @classmethod
+    def _update_row(cls, **fields: object) -> None:
+        cls.objects.get_or_create(pk=SINGLETON_PK)
+        cls.objects.filter(pk=SINGLETON_PK).update(updated_at=timezone.now(), **fields)
+
+
+class DesiredConfig(Singleton):
     enabled = models.BooleanField(default=False)
     hostname = models.CharField(max_length=63, blank=True)
     control_url = models.URLField(blank=True, help_text="Empty means Tailscale's own server.")
     advertise_tags = models.JSONField(default=list, blank=True)
     # Encrypted with the state cipher (tailscale_sidecar.state.crypto); never shown back.
     auth_key_encrypted = models.TextField(blank=True)
-    outbound_proxy = models.BooleanField(default=False)
+    # None: not chosen, TAILSCALE_OUTBOUND_PROXY decides (see config.py).
+    outbound_proxy = models.BooleanField(null=True, default=None)
     # Bumped on every change so the supervisor can tell what it has applied.
     generation = models.PositiveBigIntegerField(default=0)
     reset_generation = models.PositiveBigIntegerField(default=0)
     retry_generation = models.PositiveBigIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "desired Tailscale configuration"
@@ -52,16 +102,10 @@ class DesiredConfig(models.Model):
         return f"desired(enabled={self.enabled}, hostname={self.hostname!r}, gen={self.generation})"
 
     @classmethod
-    def load(cls) -> DesiredConfig:
-        obj, _ = cls.objects.get_or_create(pk=SINGLETON_PK)
-        return obj
-
-    @classmethod
     def update(cls, **fields: object) -> DesiredConfig:
         """Change fields and bump the generation in one transaction."""
         with transaction.atomic():
-            cls.objects.get_or_create(pk=SINGLETON_PK)
-            cls.objects.filter(pk=SINGLETON_PK).update(generation=F("generation") + 1, **fields)
+            cls._update_row(generation=F("generation") + 1, **fields)
         return cls.load()
 
     @classmethod
@@ -70,14 +114,11 @@ class DesiredConfig(models.Model):
         if counter not in ("reset_generation", "retry_generation"):
             raise ValueError(f"unknown action counter {counter!r}")
         with transaction.atomic():
-            cls.objects.get_or_create(pk=SINGLETON_PK)
-            cls.objects.filter(pk=SINGLETON_PK).update(
-                **{counter: F(counter) + 1, "generation": F("generation") + 1}
-            )
+            cls._update_row(**{counter: F(counter) + 1, "generation": F("generation") + 1})
         return cls.load()
 
 
-class ObservedStatus(models.Model):
+class ObservedStatus(Singleton):
     phase = models.CharField(max_length=32, choices=Phase.choices, default=Phase.DISABLED)
     backend_state = models.CharField(max_length=32, blank=True)
     auth_url = models.TextField(blank=True)
@@ -105,7 +146,6 @@ class ObservedStatus(models.Model):
     # Who holds the lease, and when it last said so: the page warns when stale.
     supervisor_id = models.CharField(max_length=128, blank=True)
     supervisor_heartbeat_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "observed Tailscale status"
@@ -114,15 +154,9 @@ class ObservedStatus(models.Model):
         return f"observed(phase={self.phase}, backend={self.backend_state or '-'})"
 
     @classmethod
-    def load(cls) -> ObservedStatus:
-        obj, _ = cls.objects.get_or_create(pk=SINGLETON_PK)
-        return obj
-
-    @classmethod
     def write(cls, **fields: object) -> None:
         """Set fields in one UPDATE; only the supervisor calls this."""
-        cls.objects.get_or_create(pk=SINGLETON_PK)
-        cls.objects.filter(pk=SINGLETON_PK).update(**fields)
+        cls._update_row(**fields)
 
 
 class StoredState(models.Model):

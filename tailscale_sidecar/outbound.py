@@ -29,8 +29,10 @@ def tailnet_http_client(**kwargs: Any) -> httpx.Client:
     proxy = tailnet_proxy_url()
     if proxy is None:
         raise OutboundProxyOff(
-            "The Tailscale outbound proxy is off: turn on 'outbound proxy' on the Tailscale "
-            "settings page (or set TAILSCALE_OUTBOUND_PROXY=true) and wait until it is connected."
+            "The Tailscale outbound proxy is off: tick 'Outbound proxy' under Advanced when "
+            "enabling on the Settings → Tailscale page (or send PATCH /api/v1/tailscale "
+            '{"outbound_proxy": true}, or set TAILSCALE_OUTBOUND_PROXY=true), then wait until '
+            "the node is connected."
         )
     kwargs.setdefault("timeout", 10.0)
     return httpx.Client(proxy=proxy, trust_env=False, **kwargs)

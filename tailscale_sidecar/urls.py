@@ -1,6 +1,12 @@
+"""The app's URLs: the Settings → Tailscale page and, at api/v1/, its API.
+
+A host mounts both with `path("", include("tailscale_sidecar.urls"))`.
+"""
+
 from django.urls import path
 
 from tailscale_sidecar.web import views
+from tailscale_sidecar.web.api import api
 
 app_name = "tailscale_sidecar"
 
@@ -17,4 +23,5 @@ urlpatterns = [
         views.revoke_api_token,
         name="revoke_token",
     ),
+    path("api/v1/", api.urls),
 ]

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from tailscale_sidecar.conf import check_web_bind
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -185,27 +187,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Tailscale sidecar -------------------------------------------------------
-TAILSCALED_BIN = env.str("TAILSCALED_BIN", default="tailscaled")
-TAILSCALE_STATE_KEYS = env.list("TAILSCALE_STATE_KEYS", default=[])
-if env.str("TAILSCALE_STATE_KEYS_FILE", default=""):
-    TAILSCALE_STATE_KEYS = Path(env.str("TAILSCALE_STATE_KEYS_FILE")).read_text().split()
-TAILSCALE_HEALTHCHECK_INTERVAL = env.float("TAILSCALE_HEALTHCHECK_INTERVAL", default=30.0)
-TAILSCALE_PROBE_TIMEOUT = env.float("TAILSCALE_PROBE_TIMEOUT", default=5.0)
-TAILSCALE_POLL_INTERVAL = env.float("TAILSCALE_POLL_INTERVAL", default=2.0)
-TAILSCALE_BACKOFF = [
-    float(x) for x in env.list("TAILSCALE_BACKOFF", default=["1", "2", "4", "8", "16"])
-]
-TAILSCALE_STABLE_AFTER = env.float("TAILSCALE_STABLE_AFTER", default=60.0)
-TAILSCALE_CONTROL_URL = env.str("TAILSCALE_CONTROL_URL", default="")
-TAILSCALE_AUTHKEY = env.str("TAILSCALE_AUTHKEY", default="")
-TAILSCALE_HOSTNAME = env.str("TAILSCALE_HOSTNAME", default="")
-TAILSCALE_OUTBOUND_PROXY = env_bool("TAILSCALE_OUTBOUND_PROXY", default=False)
-# One loopback address serves both SOCKS5 and HTTP proxying (tailscaled sniffs).
-TAILSCALE_OUTBOUND_PROXY_ADDR = env.str("TAILSCALE_OUTBOUND_PROXY_ADDR", default="127.0.0.1:1055")
-TAILSCALE_RUN_DIR = Path(env.str("TAILSCALE_RUN_DIR", default=str(DATA_DIR / "run")))
-TAILSCALE_STATE_DIR = Path(env.str("TAILSCALE_STATE_DIR", default=str(DATA_DIR / "tailscale")))
-TAILSCALE_STATE_VERSIONS_KEPT = env.int("TAILSCALE_STATE_VERSIONS_KEPT", default=10)
-TAILSCALE_KEY_EXPIRY_WARNING_DAYS = env.int("TAILSCALE_KEY_EXPIRY_WARNING_DAYS", default=14)
+# The app reads its TAILSCALE_* variables itself (tailscale_sidecar/conf.py).
 # Housekeeping only: the supervisor restarts tailscaled without Celery.
 CELERY_BEAT_SCHEDULE = {
     "tailscale-prune-state-versions": {
@@ -217,10 +199,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
 }
-# The port the web server listens on: tailnet traffic for <node>:PORT is
-# delivered by userspace tailscaled to 127.0.0.1:PORT.
+# Where the web server listens (deploy/gunicorn.conf.py reads the same
+# variables): tailnet traffic for <node>:PORT arrives at 127.0.0.1:PORT.
 TRACEARR_PORT = env.int("PORT", default=3000)
 TRACEARR_BIND = env.str("TRACEARR_BIND", default="127.0.0.1")
+check_web_bind(TRACEARR_BIND)
+TAILSCALE_WEB_PORT = TRACEARR_PORT
+TAILSCALE_WEB_BIND = TRACEARR_BIND or "0.0.0.0"  # gunicorn binds every address to ""
 
 LOGGING = {
     "version": 1,

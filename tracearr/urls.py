@@ -2,7 +2,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from tailscale_sidecar.web.api import api
 from tracearr.views import ThrottledLoginView, first_run
 
 urlpatterns = [
@@ -10,6 +9,5 @@ urlpatterns = [
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("setup/", first_run, name="first_run"),
-    path("api/v1/", api.urls),
     path("", include("tailscale_sidecar.urls")),
 ]

@@ -1,4 +1,9 @@
-"""The owner's JSON API, mounted at /api/v1/ (OpenAPI docs at /api/v1/docs).
+"""The owner's JSON API: a ninja Router, and a default NinjaAPI that serves it.
+
+`tailscale_sidecar.urls` mounts the default API at `api/v1/` (OpenAPI docs at
+`api/v1/docs`). A host with its own NinjaAPI adds the endpoints to it instead:
+
+    api.add_router("/", tailscale_router())
 
 Every call needs a staff session (with CSRF on writes) or an API token
 (`Authorization: Bearer tra_…`), except `GET /health`, which says only whether
@@ -8,19 +13,23 @@ the sidecar is healthy. Reads come from the database alone; writes go through
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer, SessionAuthIsStaff
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, StrictBool, model_validator
 
 from tailscale_sidecar import actions
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus
 from tailscale_sidecar.validation import FieldErrors
 from tailscale_sidecar.web.access import staff_required
-from tailscale_sidecar.web.status import is_degraded, load_status
+from tailscale_sidecar.web.status import StatusOut, is_degraded, load_status
 from tailscale_sidecar.web.tokens import token_for_request
+
+INVALID_INPUT = "Invalid input; nothing was changed."
 
 
 class TokenAuth(HttpBearer):
@@ -30,17 +39,6 @@ class TokenAuth(HttpBearer):
         return token_for_request(token)
 
 
-api = NinjaAPI(
-    title="tracearr",
-    version="1",
-    description="Connect this app to your tailnet. Authenticate with a staff session "
-    "(and CSRF token on writes) or `Authorization: Bearer <API token>`.",
-    # Token first: a token call must not be judged by session CSRF rules.
-    auth=[TokenAuth(), SessionAuthIsStaff()],
-    docs_decorator=staff_required,
-)
-
-
 class Message(Schema):
     detail: str
 
@@ -48,35 +46,6 @@ class Message(Schema):
 class FieldErrorsOut(Schema):
     detail: str
     errors: dict[str, str]
-
-
-class OutboundProxy(Schema):
-    enabled: bool
-    socks5: str | None
-    http: str | None
-
-
-class StatusOut(Schema):
-    phase: str
-    available: bool
-    enabled: bool
-    hostname: str
-    auth_url: str | None
-    tailnet_ips: list[str]
-    ipv4: str | None
-    ipv6: str | None
-    dns_name: str | None
-    tailnet_name: str | None
-    url: str | None
-    key_expiry: str | None
-    key_expiry_warning: bool
-    restart_count: int
-    next_retry_at: str | None
-    error: str | None
-    health: list[str]
-    version: str | None
-    supervisor_alive: bool
-    outbound_proxy: OutboundProxy
 
 
 class HealthOut(Schema):
@@ -108,26 +77,103 @@ class EnableIn(Body):
     auth_key: str | None = None
     tags: list[str] | None = None
     control_url: str | None = None
+    outbound_proxy: StrictBool | None = None
 
 
 class PatchIn(Body):
     hostname: str | None = None
     tags: list[str] | None = None
+    outbound_proxy: StrictBool | None = None
 
 
 AUTH_ERRORS = {401: Message, 403: Message}
 WRITE_RESPONSES = {200: StatusOut, 400: Message, 422: FieldErrorsOut, **AUTH_ERRORS}
 
 
-def invalid_input(request: HttpRequest, errors: dict[str, str]) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": "Invalid input; nothing was changed.", "errors": errors}, status=422
-    )
+def current_status() -> StatusOut:
+    return load_status()[2]
 
 
-@api.exception_handler(FieldErrors)
-def field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
-    return invalid_input(request, exc.errors)
+def apply(action: Callable[..., object], **fields: object) -> Status:
+    """Run an action; its rule violations become a 422 naming each field."""
+    try:
+        action(**fields)
+    except FieldErrors as exc:
+        return Status(422, {"detail": INVALID_INPUT, "errors": exc.errors})
+    return Status(200, current_status())
+
+
+def health(request: HttpRequest) -> dict[str, str]:
+    """`ok`, or `degraded` when Tailscale is enabled but failed, unavailable or unsupervised."""
+    degraded = is_degraded(DesiredConfig.load(), ObservedStatus.load())
+    return {"status": "degraded" if degraded else "ok"}
+
+
+def get_status(request: HttpRequest) -> StatusOut:
+    """The current state, read from the database (cheap enough to poll)."""
+    return current_status()
+
+
+def patch_settings(request: HttpRequest, payload: PatchIn) -> Status:
+    """Change the hostname, tags or outbound proxy; applied live if connected."""
+    return apply(actions.update_settings, **payload.model_dump())
+
+
+def enable(request: HttpRequest, payload: EnableIn) -> Status:
+    """Turn Tailscale on. Omitted fields keep their saved values."""
+    return apply(actions.enable, **payload.model_dump())
+
+
+def disable(request: HttpRequest) -> StatusOut:
+    """Turn Tailscale off, keeping the node's identity (also cancels a login)."""
+    actions.disable()
+    return current_status()
+
+
+def reset(request: HttpRequest) -> StatusOut:
+    """Turn Tailscale off, log the node out and wipe its identity."""
+    actions.reset()
+    return current_status()
+
+
+def retry(request: HttpRequest) -> StatusOut:
+    """Try again after a failure."""
+    actions.retry()
+    return current_status()
+
+
+def logs(request: HttpRequest) -> dict[str, list[str]]:
+    """Recent tailscaled output (redacted by the supervisor), newest last."""
+    return {"lines": list(ObservedStatus.load().log_tail or [])}
+
+
+def tailscale_router() -> Router:
+    """The endpoints, on a new Router (ninja attaches a router to one API only)."""
+    router = Router(auth=[TokenAuth(), SessionAuthIsStaff()], tags=["tailscale"])
+    read = {200: StatusOut, **AUTH_ERRORS}
+    router.get("/health", auth=None, response=HealthOut, tags=["health"])(health)
+    router.get("/tailscale", response=read)(get_status)
+    router.patch("/tailscale", response=WRITE_RESPONSES)(patch_settings)
+    router.post("/tailscale/enable", response=WRITE_RESPONSES)(enable)
+    router.post("/tailscale/disable", response=read)(disable)
+    router.post("/tailscale/reset", response=read)(reset)
+    router.post("/tailscale/retry", response=read)(retry)
+    router.get("/tailscale/logs", response={200: LogsOut, **AUTH_ERRORS})(logs)
+    return router
+
+
+api = NinjaAPI(
+    title="Tailscale",
+    version="1",
+    description="Connect this app to your tailnet. Authenticate with a staff session "
+    "(and CSRF token on writes) or `Authorization: Bearer <API token>`.",
+    # Token first: a token call must not be judged by session CSRF rules.
+    auth=[TokenAuth(), SessionAuthIsStaff()],
+    docs_decorator=staff_required,
+    # Reversed as "tailscale_sidecar:api:<operation>" inside the app's URLs.
+    urls_namespace="tailscale_sidecar:api",
+)
+api.add_router("/", tailscale_router())
 
 
 @api.exception_handler(SchemaValidationError)
@@ -138,67 +184,4 @@ def schema_errors(request: HttpRequest, exc: SchemaValidationError) -> HttpRespo
         # loc is like ("body", "payload", "tags", 0): name the field, or the body.
         names = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
         errors.setdefault(names[0] if names else "body", error.get("msg", "Invalid value."))
-    return invalid_input(request, errors)
-
-
-def current_status() -> dict[str, object]:
-    return load_status()[2]
-
-
-@api.get("/health", auth=None, response=HealthOut, tags=["health"])
-def health(request: HttpRequest) -> dict[str, str]:
-    """`ok`, or `degraded` when Tailscale is enabled but failed, unavailable or unsupervised."""
-    degraded = is_degraded(DesiredConfig.load(), ObservedStatus.load())
-    return {"status": "degraded" if degraded else "ok"}
-
-
-@api.get("/tailscale", response={200: StatusOut, **AUTH_ERRORS}, tags=["tailscale"])
-def get_status(request: HttpRequest) -> dict[str, object]:
-    """The current state, read from the database (cheap enough to poll)."""
-    return current_status()
-
-
-@api.patch("/tailscale", response=WRITE_RESPONSES, tags=["tailscale"])
-def patch_settings(request: HttpRequest, payload: PatchIn) -> dict[str, object]:
-    """Change the hostname and/or tags; applied live if connected."""
-    actions.update_settings(hostname=payload.hostname, tags=payload.tags)
-    return current_status()
-
-
-@api.post("/tailscale/enable", response=WRITE_RESPONSES, tags=["tailscale"])
-def enable(request: HttpRequest, payload: EnableIn) -> dict[str, object]:
-    """Turn Tailscale on. Omitted fields keep their saved values."""
-    actions.enable(
-        hostname=payload.hostname,
-        auth_key=payload.auth_key,
-        tags=payload.tags,
-        control_url=payload.control_url,
-    )
-    return current_status()
-
-
-@api.post("/tailscale/disable", response={200: StatusOut, **AUTH_ERRORS}, tags=["tailscale"])
-def disable(request: HttpRequest) -> dict[str, object]:
-    """Turn Tailscale off, keeping the node's identity (also cancels a login)."""
-    actions.disable()
-    return current_status()
-
-
-@api.post("/tailscale/reset", response={200: StatusOut, **AUTH_ERRORS}, tags=["tailscale"])
-def reset(request: HttpRequest) -> dict[str, object]:
-    """Turn Tailscale off, log the node out and wipe its identity."""
-    actions.reset()
-    return current_status()
-
-
-@api.post("/tailscale/retry", response={200: StatusOut, **AUTH_ERRORS}, tags=["tailscale"])
-def retry(request: HttpRequest) -> dict[str, object]:
-    """Try again after a failure."""
-    actions.retry()
-    return current_status()
-
-
-@api.get("/tailscale/logs", response={200: LogsOut, **AUTH_ERRORS}, tags=["tailscale"])
-def logs(request: HttpRequest) -> dict[str, list[str]]:
-    """Recent tailscaled output (redacted by the supervisor), newest last."""
-    return {"lines": list(ObservedStatus.load().log_tail or [])}
+    return api.create_response(request, {"detail": INVALID_INPUT, "errors": errors}, status=422)

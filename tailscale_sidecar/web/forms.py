@@ -1,10 +1,12 @@
-"""Forms for the Settings → Tailscale page. The rules live in validation.py."""
+"""Forms for the Settings → Tailscale page.
+
+They only shape the input; the rules live in validation.py and are applied
+once, by the action the view calls (its FieldErrors land on the form).
+"""
 
 from __future__ import annotations
 
 from django import forms
-
-from tailscale_sidecar.validation import FieldErrors, clean_config
 
 
 class EnableForm(forms.Form):
@@ -32,28 +34,12 @@ class EnableForm(forms.Form):
         widget=forms.URLInput(attrs={"autocomplete": "off"}),
     )
 
-    def __init__(self, *args, saved_tags: list[str] | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.saved_tags = saved_tags or []
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if self.errors:
-            return data
-        try:
-            cleaned = clean_config(
-                hostname=data["hostname"],
-                tags=data["tags"],
-                control_url=data["control_url"],
-                auth_key=data["auth_key"],
-                saved_tags=self.saved_tags,
-            )
-        except FieldErrors as exc:
-            for field, message in exc.errors.items():
-                self.add_error(field, message)
-            return data
-        data.update(cleaned)
-        return data
+    outbound_proxy = forms.BooleanField(
+        required=False,
+        label="Outbound proxy",
+        help_text="Let this app reach other devices on your tailnet (SOCKS5/HTTP proxy on "
+        "this machine's loopback).",
+    )
 
 
 class TokenForm(forms.Form):

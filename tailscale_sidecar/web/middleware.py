@@ -15,7 +15,9 @@ import time
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DatabaseError
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 CACHE_SECONDS = 5.0
@@ -84,13 +86,20 @@ def install() -> TailnetAllowedHosts:
     return current
 
 
+@receiver(setting_changed)
+def _rewrap(*, setting: str, **kwargs: object) -> None:
+    # A new ALLOWED_HOSTS (override_settings, pytest-django's `settings`)
+    # is wrapped as it arrives; requests never write settings.
+    if setting == "ALLOWED_HOSTS":
+        install()
+
+
 class TailnetHostsMiddleware:
+    """Installs the wrapper when the web server loads its middleware, once."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         install()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # Checked per request, not once: tests and admin tools may swap
-        # ALLOWED_HOSTS (override_settings) after start-up.
-        install()
         return self.get_response(request)

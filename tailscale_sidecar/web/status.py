@@ -1,7 +1,9 @@
-"""One dict describing the sidecar, shared by the page and `GET /api/v1/tailscale`.
+"""The one status object, shared by the page and `GET /api/v1/tailscale`.
 
 It reads two rows (DesiredConfig and ObservedStatus) and nothing else: the web
-never asks tailscaled anything, so the page stays cheap to poll.
+never asks tailscaled anything, so the page stays cheap to poll. The phase is
+decided here, once: while the supervisor has not applied the latest desired
+generation, a click shows as the phase it leads to ("starting", "stopping").
 """
 
 from __future__ import annotations
@@ -12,23 +14,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+from ninja import Schema
 
 from tailscale_sidecar.config import effective_config
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus, Phase
 
-# Phases the page polls through: something is about to change by itself.
-TRANSITIONAL_PHASES = frozenset(
-    {
-        Phase.STARTING,
-        Phase.STOPPING,
-        Phase.NEEDS_LOGIN,
-        Phase.NEEDS_MACHINE_AUTH,
-        Phase.RESTARTING,
-    }
-)
 TAILSCALE_LOGIN_HOST = "login.tailscale.com"
 TAILSCALE_ADMIN_MACHINES = "https://login.tailscale.com/admin/machines"
-WILDCARD_BINDS = frozenset({"0.0.0.0", "::", "[::]", ""})
+WILDCARD_BINDS = frozenset({"0.0.0.0", "::", "[::]", "*"})
 
 
 def login_server(desired: DesiredConfig) -> str:
@@ -91,49 +84,93 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+class OutboundProxyStatus(Schema):
+    enabled: bool
+    socks5: str | None
+    http: str | None
+
+
+class StatusOut(Schema):
+    """What the owner may see: no keys, no raw state."""
+
+    phase: Phase
+    # The supervisor has not applied the latest change yet (phase shows where it leads).
+    pending: bool
+    available: bool
+    enabled: bool
+    hostname: str
+    auth_url: str | None
+    tailnet_ips: list[str]
+    ipv4: str | None
+    ipv6: str | None
+    dns_name: str | None
+    tailnet_name: str | None
+    url: str | None
+    key_expiry: str | None
+    key_expiry_warning: bool
+    restart_count: int
+    next_retry_at: str | None
+    error: str | None
+    health: list[str]
+    version: str | None
+    supervisor_alive: bool
+    outbound_proxy: OutboundProxyStatus
+
+
+def shown_phase(observed: Phase, enabled: bool, pending: bool) -> Phase:
+    """The observed phase, or, until the supervisor applies a change, where it leads."""
+    if not pending or observed == Phase.UNAVAILABLE:
+        return observed
+    if enabled and observed in (Phase.DISABLED, Phase.FAILED):
+        return Phase.STARTING
+    if not enabled and observed.active:
+        return Phase.STOPPING
+    if not enabled and observed == Phase.FAILED:
+        return Phase.DISABLED
+    return observed
+
+
 def build_status(
     desired: DesiredConfig, observed: ObservedStatus, now: datetime | None = None
-) -> dict[str, object]:
-    """The public status: safe to show the owner (no keys, no raw state)."""
+) -> StatusOut:
     now = now or timezone.now()
     config = effective_config(desired)
-    phase = observed.phase
+    pending = observed.applied_generation < desired.generation
+    phase = shown_phase(Phase(observed.phase), desired.enabled, pending)
     dns_name = observed.dns_name.rstrip(".")
     ipv4, ipv6 = split_ips(observed.tailnet_ips or [])
     warn_before = timedelta(days=settings.TAILSCALE_KEY_EXPIRY_WARNING_DAYS)
-    auth_url = observed.auth_url if phase == Phase.NEEDS_LOGIN else ""
-    alive = supervisor_alive(observed, now)
-    return {
-        "phase": phase,
-        "available": phase != Phase.UNAVAILABLE,
-        "enabled": desired.enabled,
-        "hostname": observed.hostname or config.hostname,
-        "auth_url": auth_url if auth_url and auth_url_allowed(auth_url, desired) else None,
-        "tailnet_ips": list(observed.tailnet_ips or []),
-        "ipv4": ipv4 or None,
-        "ipv6": ipv6 or None,
-        "dns_name": dns_name or None,
-        "tailnet_name": observed.tailnet_name or None,
-        "url": f"http://{dns_name}:{settings.TRACEARR_PORT}/" if dns_name else None,
-        "key_expiry": _iso(observed.key_expiry),
-        "key_expiry_warning": bool(
-            observed.key_expiry and observed.key_expiry - now <= warn_before
+    auth_url = observed.auth_url if observed.phase == Phase.NEEDS_LOGIN else ""
+    return StatusOut(
+        phase=phase,
+        pending=pending,
+        available=phase != Phase.UNAVAILABLE,
+        enabled=desired.enabled,
+        hostname=observed.hostname or config.hostname,
+        auth_url=auth_url if auth_url and auth_url_allowed(auth_url, desired) else None,
+        tailnet_ips=list(observed.tailnet_ips or []),
+        ipv4=ipv4 or None,
+        ipv6=ipv6 or None,
+        dns_name=dns_name or None,
+        tailnet_name=observed.tailnet_name or None,
+        url=f"http://{dns_name}:{settings.TAILSCALE_WEB_PORT}/" if dns_name else None,
+        key_expiry=_iso(observed.key_expiry),
+        key_expiry_warning=bool(observed.key_expiry and observed.key_expiry - now <= warn_before),
+        restart_count=observed.restart_count,
+        next_retry_at=_iso(observed.next_retry_at),
+        error=observed.last_error or None,
+        health=list(observed.health or []),
+        version=observed.tailscaled_version or None,
+        supervisor_alive=supervisor_alive(observed, now),
+        outbound_proxy=OutboundProxyStatus(
+            enabled=config.outbound_proxy,
+            socks5=observed.socks5_addr or None,
+            http=observed.http_proxy_addr or None,
         ),
-        "restart_count": observed.restart_count,
-        "next_retry_at": _iso(observed.next_retry_at),
-        "error": observed.last_error or None,
-        "health": list(observed.health or []),
-        "version": observed.tailscaled_version or None,
-        "supervisor_alive": alive,
-        "outbound_proxy": {
-            "enabled": config.outbound_proxy,
-            "socks5": observed.socks5_addr or None,
-            "http": observed.http_proxy_addr or None,
-        },
-    }
+    )
 
 
-def load_status() -> tuple[DesiredConfig, ObservedStatus, dict[str, object]]:
+def load_status() -> tuple[DesiredConfig, ObservedStatus, StatusOut]:
     """Read both rows (two queries) and build the status."""
     desired = DesiredConfig.load()
     observed = ObservedStatus.load()
@@ -144,11 +181,11 @@ def is_degraded(desired: DesiredConfig, observed: ObservedStatus) -> bool:
     """What `/api/v1/health` reports: enabled but not able to work."""
     if not desired.enabled:
         return False
-    if observed.phase in (Phase.FAILED, Phase.UNAVAILABLE):
+    if Phase(observed.phase).degrades_health:
         return True
     return not supervisor_alive(observed, timezone.now())
 
 
 def wildcard_bind() -> bool:
-    """True when the web server listens on every address, not just loopback."""
-    return settings.TRACEARR_BIND.strip() in WILDCARD_BINDS
+    """True when the host says its web server listens on every address, not just loopback."""
+    return settings.TAILSCALE_WEB_BIND.strip() in WILDCARD_BINDS

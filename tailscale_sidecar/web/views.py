@@ -20,7 +20,6 @@ from tailscale_sidecar.validation import FieldErrors
 from tailscale_sidecar.web.access import staff_required
 from tailscale_sidecar.web.forms import EnableForm, TokenForm
 from tailscale_sidecar.web.status import (
-    TRANSITIONAL_PHASES,
     admin_console_url,
     build_status,
     login_server,
@@ -28,62 +27,35 @@ from tailscale_sidecar.web.status import (
 )
 from tailscale_sidecar.web.tokens import create_token, revoke_token
 
-ACTIVE_PHASES = frozenset(
-    {
-        Phase.STARTING,
-        Phase.NEEDS_LOGIN,
-        Phase.NEEDS_MACHINE_AUTH,
-        Phase.RUNNING,
-        Phase.RESTARTING,
-    }
-)
-
-
-def shown_phase(desired: DesiredConfig, observed: ObservedStatus) -> str:
-    """The phase to show: the observed one, or the one the owner just asked for.
-
-    Between a click and the supervisor acting on it, observed still says the
-    old phase; showing "starting"/"stopping" keeps the page honest and polling.
-    """
-    phase = observed.phase
-    if phase == Phase.UNAVAILABLE:
-        return phase
-    if desired.enabled and phase == Phase.DISABLED:
-        return Phase.STARTING
-    if not desired.enabled and phase in ACTIVE_PHASES:
-        return Phase.STOPPING
-    if not desired.enabled and phase == Phase.FAILED:
-        return Phase.DISABLED
-    return phase
-
 
 def state_context(enable_form: EnableForm | None = None) -> dict[str, object]:
     desired = DesiredConfig.load()
     observed = ObservedStatus.load()
     status = build_status(desired, observed)
-    phase = shown_phase(desired, observed)
     if enable_form is None:
+        config = effective_config(desired)
         enable_form = EnableForm(
             initial={
-                "hostname": effective_config(desired).hostname,
+                "hostname": config.hostname,
                 "tags": ", ".join(desired.advertise_tags or []),
                 "control_url": desired.control_url,
-            },
-            saved_tags=desired.advertise_tags,
+                "outbound_proxy": config.outbound_proxy,
+            }
         )
-    supervisor_missing = not status["supervisor_alive"] and (
+    supervisor_missing = not status.supervisor_alive and (
         desired.enabled or observed.supervisor_heartbeat_at is not None
     )
     return {
         "status": status,
-        "phase": phase,
-        "phase_label": Phase(phase).label,
-        "fast_poll": phase in TRANSITIONAL_PHASES,
+        "status_json": status.model_dump(mode="json"),
+        "phase": status.phase,
+        "phase_label": status.phase.label,
+        "fast_poll": status.phase.transitional,
         "desired": desired,
         "observed": observed,
         "auth_key_saved": bool(desired.auth_key_encrypted),
         "raw_auth_url_blocked": bool(
-            observed.phase == Phase.NEEDS_LOGIN and observed.auth_url and not status["auth_url"]
+            observed.phase == Phase.NEEDS_LOGIN and observed.auth_url and not status.auth_url
         ),
         "admin_console_url": admin_console_url(desired),
         "login_server": login_server(desired),
@@ -110,7 +82,7 @@ def render_page(
             "token_form": token_form or TokenForm(),
             "new_token": new_token,
             "wildcard_bind": wildcard_bind(),
-            "bind_address": settings.TRACEARR_BIND,
+            "bind_address": settings.TAILSCALE_WEB_BIND,
         }
     )
     return render(request, "tailscale_sidecar/settings.html", context, status=status)
@@ -136,8 +108,7 @@ def back_to_page() -> HttpResponse:
 @staff_required
 @require_POST
 def enable(request: HttpRequest) -> HttpResponse:
-    desired = DesiredConfig.load()
-    form = EnableForm(request.POST, saved_tags=desired.advertise_tags)
+    form = EnableForm(request.POST)
     if not form.is_valid():
         return render_page(request, enable_form=form, status=422)
     try:
@@ -146,8 +117,9 @@ def enable(request: HttpRequest) -> HttpResponse:
             auth_key=form.cleaned_data["auth_key"] or None,
             tags=form.cleaned_data["tags"],
             control_url=form.cleaned_data["control_url"],
+            outbound_proxy=form.cleaned_data["outbound_proxy"],
         )
-    except FieldErrors as exc:  # a concurrent change made the input invalid
+    except FieldErrors as exc:
         for field, message in exc.errors.items():
             form.add_error(field if field in form.fields else None, message)
         return render_page(request, enable_form=form, status=422)

@@ -21,6 +21,7 @@ SOURCES = {
     "bin/run": r"\$\{([A-Z][A-Z0-9_]+)(?::-|\})",
     "bin/_venv.sh": r"\$\{([A-Z][A-Z0-9_]+)(?::-|\})",
     "tracearr/management/commands/ensure_owner.py": r"""environ\.get\(\s*["']([A-Z][A-Z0-9_]+)["']""",
+    "tailscale_sidecar/conf.py": r'(?:\(\s*|environ\.get\()"([A-Z][A-Z0-9_]+)"',
 }
 
 

@@ -55,9 +55,14 @@ def token_client(api_token) -> Client:
 
 @pytest.fixture
 def observe(db) -> Callable[..., ObservedStatus]:
-    """Set ObservedStatus as the supervisor would (tests stand in for it)."""
+    """Set ObservedStatus as the supervisor would (tests stand in for it).
+
+    Like the supervisor, it reports the latest desired generation as applied,
+    unless the test says otherwise.
+    """
 
     def write(**fields: object) -> ObservedStatus:
+        fields.setdefault("applied_generation", DesiredConfig.load().generation)
         ObservedStatus.write(**fields)
         return ObservedStatus.load()
 

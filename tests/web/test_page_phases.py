@@ -86,7 +86,7 @@ def test_needs_machine_auth_points_to_a_custom_login_server(owner_client, desire
 def test_running_shows_addresses_and_both_confirmed_buttons(
     owner_client, desired, observe, settings
 ):
-    settings.TRACEARR_PORT = 3000
+    settings.TAILSCALE_WEB_PORT = 3000
     desired(enabled=True, hostname="web")
     observe(
         phase="running",
@@ -172,7 +172,7 @@ def test_it_warns_when_enabled_without_any_supervisor(owner_client, desired):
 @pytest.mark.django_db
 def test_the_page_shows_the_demo_banner_and_wildcard_warning(owner_client, settings):
     settings.DEMO_MODE = True
-    settings.TRACEARR_BIND = "0.0.0.0"
+    settings.TAILSCALE_WEB_BIND = "0.0.0.0"
     html = owner_client.get("/settings/tailscale/").content.decode()
     assert "Simulated tailnet (demo mode)" in html
     assert "listens on every network address" in html
@@ -182,6 +182,6 @@ def test_the_page_shows_the_demo_banner_and_wildcard_warning(owner_client, setti
 @pytest.mark.django_db
 def test_the_page_has_no_banners_by_default(owner_client, settings):
     settings.DEMO_MODE = False
-    settings.TRACEARR_BIND = "127.0.0.1"
+    settings.TAILSCALE_WEB_BIND = "127.0.0.1"
     html = owner_client.get("/settings/tailscale/").content.decode()
     assert "Simulated tailnet" not in html and "every network address" not in html

@@ -5,18 +5,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tailscale_sidecar.web.status import load_status
+from tailscale_sidecar.web.status import StatusOut, load_status
 
-FIELDS = {
-    "phase", "available", "enabled", "hostname", "auth_url", "tailnet_ips", "ipv4", "ipv6",
-    "dns_name", "tailnet_name", "url", "key_expiry", "key_expiry_warning", "restart_count",
-    "next_retry_at", "error", "health", "version", "supervisor_alive", "outbound_proxy",
-}  # fmt: skip
+# The schema is the one definition of the fields; the API must send every one.
+FIELDS = set(StatusOut.model_fields)
 
 
 @pytest.mark.django_db
 def test_it_reports_a_running_node(token_client, desired, observe, settings):
-    settings.TRACEARR_PORT = 3000
+    settings.TAILSCALE_WEB_PORT = 3000
     desired(enabled=True, hostname="web")
     observe(
         phase="running",

@@ -72,3 +72,14 @@ def test_it_reads_the_names_only_every_few_seconds():
     for _ in range(50):
         assert list(hosts) == ["localhost", "web.tail1234.ts.net"]
     assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_an_overridden_allowed_hosts_still_admits_the_tailnet_names(connected, settings):
+    # Wrapped when the new value arrives, not by the next request.
+    settings.ALLOWED_HOSTS = ["app.example.org"]
+    assert isinstance(django_settings.ALLOWED_HOSTS, TailnetAllowedHosts)
+    forget_names()
+    assert Client(HTTP_HOST="web.tail1234.ts.net:3000").get("/api/v1/health").status_code == 200
+    assert Client(HTTP_HOST="app.example.org").get("/api/v1/health").status_code == 200
+    assert Client(HTTP_HOST="evil.example").get("/api/v1/health").status_code == 400
