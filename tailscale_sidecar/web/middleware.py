@@ -21,6 +21,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 CACHE_SECONDS = 5.0
+DEBUG_HOSTS = (".localhost", "127.0.0.1", "[::1]")
 
 
 def tailnet_names() -> tuple[str, ...]:
@@ -81,7 +82,10 @@ def install() -> TailnetAllowedHosts:
     """Wrap settings.ALLOWED_HOSTS once (idempotent)."""
     current = settings.ALLOWED_HOSTS
     if not isinstance(current, TailnetAllowedHosts):
-        current = TailnetAllowedHosts(list(current))
+        # Django's own fallback for an empty list under DEBUG, made explicit:
+        # it applies only while the list is empty, which the wrapper never is.
+        configured = list(current) or (list(DEBUG_HOSTS) if settings.DEBUG else [])
+        current = TailnetAllowedHosts(configured)
         settings.ALLOWED_HOSTS = current
     return current
 
