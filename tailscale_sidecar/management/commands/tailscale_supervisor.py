@@ -10,7 +10,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from tailscale_sidecar.supervisor.runner import Supervisor
+from tailscale_sidecar.supervisor.loop import Supervisor
 
 
 class Command(BaseCommand):
