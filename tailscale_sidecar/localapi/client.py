@@ -59,6 +59,19 @@ class LocalAPIClient:
         response = self._request("GET", "/server-status", allowed_errors=(503,))
         return response.status_code == 200
 
+    def ready(self) -> bool:
+        """True once the backend serves requests.
+
+        `/server-status` answers at once (503 until ready), but only in builds
+        with the debug feature; elsewhere it is 404, and `status`, which
+        blocks until the backend is ready, answers instead.
+        """
+        response = self._request("GET", "/server-status", allowed_errors=(404, 503))
+        if response.status_code == 404:
+            self.status()
+            return True
+        return response.status_code == 200
+
     def status(self, peers: bool = False) -> Status:
         response = self._request("GET", f"{API_PREFIX}/status", params=_peers_param(peers))
         return Status.from_json(_json(response))

@@ -1,4 +1,8 @@
-"""Follow tailscaled's IPN bus in a thread and hand every message to the supervisor."""
+"""Follow tailscaled's IPN bus in a thread and hand every message to the supervisor.
+
+The thread decides nothing and writes nothing: it passes each Notify on (the
+NodeRun queues it and wakes the loop).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from django.db import connections
-
-from tailscale_sidecar.localapi import LocalAPIClient, LocalAPIError, Notify
+from tailscale_sidecar.localapi import IpnBusStream, LocalAPIClient, LocalAPIError, Notify
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,8 @@ class BusWorker:
         self.socket_path = socket_path
         self.on_notify = on_notify
         self._stop = threading.Event()
-        self._stream = None
+        self._stream: IpnBusStream | None = None
+        # Guards _stream between this thread and stop() called from the loop.
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="ipn-bus", daemon=True)
 
@@ -40,17 +43,14 @@ class BusWorker:
         self._thread.join(timeout=2)
 
     def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                try:
-                    self._follow()
-                except LocalAPIError as exc:
-                    log.debug("IPN bus ended: %s", exc)
-                except Exception:
-                    log.exception("IPN bus handler failed; reconnecting")
-                self._stop.wait(_RECONNECT_DELAY)
-        finally:
-            connections.close_all()  # this thread's own DB connections
+        while not self._stop.is_set():
+            try:
+                self._follow()
+            except LocalAPIError as exc:
+                log.debug("IPN bus ended: %s", exc)
+            except Exception:
+                log.exception("IPN bus handler failed; reconnecting")
+            self._stop.wait(_RECONNECT_DELAY)
 
     def _follow(self) -> None:
         with (

@@ -16,11 +16,12 @@ class HealthResult:
     # not answering): the supervisor kills and restarts it.
     hung: bool = False
     reason: str = ""
+    # What a healthy node answered: the loop reconciles from it instead of asking again.
     status: Status | None = None
 
 
-def probe(pid: int, socket_path: str, timeout: float) -> HealthResult:
-    """Check the process state, then that `status` answers within `timeout`."""
+def probe(pid: int, client: LocalAPIClient) -> HealthResult:
+    """Check the process state, then that `status` answers within the client's timeout."""
     try:
         proc_status = psutil.Process(pid).status()
     except psutil.NoSuchProcess:
@@ -30,13 +31,14 @@ def probe(pid: int, socket_path: str, timeout: float) -> HealthResult:
         return HealthResult(False, hung=True, reason=f"tailscaled is {proc_status}")
     if proc_status in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
         return HealthResult(False, reason="tailscaled has exited")
-    with LocalAPIClient(socket_path, timeout=timeout) as client:
-        try:
-            status = client.status()
-        except LocalAPITimeout:
-            return HealthResult(
-                False, hung=True, reason=f"tailscaled did not answer status within {timeout:g}s"
-            )
-        except LocalAPIError as exc:
-            return HealthResult(False, hung=True, reason=f"tailscaled status failed: {exc}")
+    try:
+        status = client.status()
+    except LocalAPITimeout:
+        return HealthResult(
+            False,
+            hung=True,
+            reason=f"tailscaled did not answer status within {client.timeout:g}s",
+        )
+    except LocalAPIError as exc:
+        return HealthResult(False, hung=True, reason=f"tailscaled status failed: {exc}")
     return HealthResult(True, status=status)

@@ -1,26 +1,35 @@
-"""Pure decisions: what tailscaled's prefs should be, and what to record as observed.
+"""Pure decisions: which LocalAPI calls to make, and what to record as observed.
 
-Kept free of processes and sockets so the supervisor loop stays readable and
-these rules read like the table in docs/supervisor.md.
+`plan_node` is the table "Reconciling the node" in docs/supervisor.md: from
+what tailscaled reports (status, prefs), the effective config and the login
+calls already made for this run, it returns the calls to make and the
+ObservedStatus fields to write. Kept free of processes, sockets and clocks so
+the rules can be tested as a table.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from tailscale_sidecar.config import EffectiveConfig
-from tailscale_sidecar.localapi import BackendState, Status, default_prefs
+from tailscale_sidecar.localapi import BackendState, Notify, Status, default_prefs
 from tailscale_sidecar.models import Phase
 from tailscale_sidecar.state.crypto import get_cipher
+from tailscale_sidecar.supervisor.redact import redact
 
 log = logging.getLogger(__name__)
 
 # What a fresh node reports until it has talked to control ("" = the default).
 DEFAULT_CONTROL_URL = "https://controlplane.tailscale.com"
+
+# A node with its identity that sits in NoState this long cannot reach control.
+CONTROL_UNREACHABLE_AFTER = 10.0
 
 PHASE_FOR_STATE = {
     BackendState.NeedsLogin: Phase.NEEDS_LOGIN,
@@ -33,18 +42,107 @@ CONTROL_UNREACHABLE_MESSAGE = (
     "the node will connect when it is reachable."
 )
 
-# Cleared by a reset: they describe a node that no longer exists.
-IDENTITY_FIELDS: dict[str, Any] = {
-    "backend_state": "",
-    "auth_url": "",
+# Who the node is: gone once it is logged out or deleted at control.
+NODE_IDENTITY_FIELDS: dict[str, Any] = {
     "hostname": "",
     "node_id": "",
     "tailnet_ips": [],
     "dns_name": "",
     "tailnet_name": "",
     "key_expiry": None,
+}
+
+# Cleared by a reset: they describe a node that no longer exists.
+IDENTITY_FIELDS: dict[str, Any] = {
+    **NODE_IDENTITY_FIELDS,
+    "backend_state": "",
+    "auth_url": "",
     "health": [],
 }
+
+# States in which the node's prefs are compared with the desired config.
+PREFS_STATES = (BackendState.Running, BackendState.Starting, BackendState.Stopped)
+
+
+class Call(StrEnum):
+    """A LocalAPI call the plan asks for."""
+
+    START = "start"  # full prefs and the auth key: replaces prefs, restarts the backend
+    LOGIN_INTERACTIVE = "login-interactive"
+    PATCH_PREFS = "patch-prefs"
+
+
+# The calls that start a login: made once per tailscaled run and desired generation.
+LOGIN_CALLS = frozenset({Call.START, Call.LOGIN_INTERACTIVE})
+
+
+@dataclass(frozen=True)
+class NodePlan:
+    calls: tuple[Call, ...]
+    # The login calls to remember as made, recorded before any call is sent
+    # (a slow `start` must not be sent twice).
+    logins: frozenset[Call]
+    observed: dict[str, Any]
+    patch: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_node(
+    status: Status,
+    prefs: dict[str, Any] | None,
+    config: EffectiveConfig,
+    logins: frozenset[Call],
+    nostate_for: float = 0.0,
+) -> NodePlan:
+    """What to do about the node, given what it reports.
+
+    `prefs` is needed only in PREFS_STATES (None elsewhere); `nostate_for` is
+    how long a node with its identity has been in NoState.
+    """
+    state = status.backend_state
+    observed = observed_from_status(status)
+    observed["phase"] = PHASE_FOR_STATE.get(state, Phase.STARTING)
+    if state == BackendState.Running:
+        observed["last_error"] = ""
+    elif (
+        state == BackendState.NoState
+        and status.have_node_key
+        and nostate_for >= CONTROL_UNREACHABLE_AFTER
+    ):
+        observed["last_error"] = control_unreachable_message(config)
+
+    if state == BackendState.NeedsLogin:
+        calls: list[Call] = []
+        if not status.have_node_key:
+            # Logged out or deleted at control: the old name and IPs are not ours.
+            observed.update(NODE_IDENTITY_FIELDS)
+            if Call.START not in logins:
+                calls.append(Call.START)
+        if Call.LOGIN_INTERACTIVE not in logins:
+            calls.append(Call.LOGIN_INTERACTIVE)
+        return NodePlan(tuple(calls), logins | frozenset(calls), observed)
+
+    # A later NeedsLogin (key expired, logged out) is a new login.
+    if state not in PREFS_STATES or prefs is None:
+        return NodePlan((), frozenset(), observed)
+    if control_url_changed(prefs, config):
+        return NodePlan((Call.START,), frozenset({Call.START}), observed)
+    patch = prefs_patch(prefs, config)
+    calls = (Call.PATCH_PREFS,) if patch else ()
+    return NodePlan(calls, frozenset(), observed, patch)
+
+
+def observed_from_notify(notify: Notify) -> dict[str, Any]:
+    """What the page must see at once from an IPN bus message."""
+    fields: dict[str, Any] = {}
+    if notify.state is not None:
+        fields["backend_state"] = notify.state.value
+    if notify.browse_to_url:
+        fields.update(auth_url=notify.browse_to_url, phase=Phase.NEEDS_LOGIN)
+    if notify.login_finished:
+        fields["auth_url"] = ""
+    if notify.err_message:
+        fields["last_error"] = redact(notify.err_message)
+    return fields
 
 
 def control_unreachable_message(config: EffectiveConfig) -> str:

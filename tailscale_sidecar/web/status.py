@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Schema
 
 from tailscale_sidecar.config import effective_config
+from tailscale_sidecar.liveness import heartbeat_fresh
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus, Phase
 
 TAILSCALE_LOGIN_HOST = "login.tailscale.com"
@@ -59,10 +60,7 @@ def admin_console_url(desired: DesiredConfig) -> str:
 
 
 def supervisor_alive(observed: ObservedStatus, now: datetime) -> bool:
-    beat = observed.supervisor_heartbeat_at
-    if beat is None:
-        return False
-    return now - beat <= timedelta(seconds=3 * settings.TAILSCALE_HEALTHCHECK_INTERVAL)
+    return heartbeat_fresh(observed.supervisor_heartbeat_at, now)
 
 
 def split_ips(ips: list[str]) -> tuple[str, str]:

@@ -15,7 +15,7 @@ import pytest
 
 from tailscale_sidecar.models import ObservedStatus
 from tailscale_sidecar.simulator.harness import wait_for
-from tailscale_sidecar.supervisor.loop import CONTROL_UNREACHABLE_AFTER
+from tailscale_sidecar.supervisor.reconcile import CONTROL_UNREACHABLE_AFTER
 from tailscale_sidecar.web.status import load_status
 from tests.faults.helpers import current_pid, wait_respawned, wait_running_as
 from tests.supervisor.helpers import TIMEOUT, join_with_key

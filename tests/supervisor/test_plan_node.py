@@ -1,0 +1,153 @@
+"""The rules of docs/supervisor.md ("Reconciling the node") as a table over plan_node."""
+
+from __future__ import annotations
+
+import pytest
+
+from tailscale_sidecar.config import EffectiveConfig
+from tailscale_sidecar.localapi import Status
+from tailscale_sidecar.models import Phase
+from tailscale_sidecar.supervisor.reconcile import (
+    CONTROL_UNREACHABLE_AFTER,
+    NODE_IDENTITY_FIELDS,
+    Call,
+    plan_node,
+)
+
+START, LOGIN, PATCH = Call.START, Call.LOGIN_INTERACTIVE, Call.PATCH_PREFS
+CONTROL = "https://control.example"
+CONFIG = EffectiveConfig(
+    enabled=True,
+    hostname="web-1",
+    control_url=CONTROL,
+    tags=("tag:web",),
+    outbound_proxy=False,
+    auth_key_encrypted="",
+    generation=3,
+)
+MATCHING_PREFS = {
+    "ControlURL": CONTROL,
+    "Hostname": "web-1",
+    "AdvertiseTags": ["tag:web"],
+    "WantRunning": True,
+}
+SELF = {
+    "ID": "nAbC1CNTRL",
+    "HostName": "web-1",
+    "DNSName": "web-1.tail1234.ts.net.",
+    "TailscaleIPs": ["100.64.0.7"],
+}
+
+
+def status(state: str, node_key: bool = True, self_node: dict | None = None) -> Status:
+    return Status.from_json(
+        {
+            "BackendState": state,
+            "HaveNodeKey": node_key,
+            "AuthURL": "",
+            "TailscaleIPs": ["100.64.0.7"] if self_node else None,
+            "Self": self_node or {"ID": "", "HostName": "os-host"},
+            "CurrentTailnet": {"Name": "example.com"} if self_node else None,
+            "Version": "1.102.3",
+        }
+    )
+
+
+def prefs(**changes: object) -> dict:
+    return MATCHING_PREFS | changes
+
+
+FRESH = status("NeedsLogin", node_key=False)
+EXPIRED = status("NeedsLogin", self_node=SELF)
+RUNNING = status("Running", self_node=SELF)
+
+# Mirrors the table in docs/supervisor.md.
+# fmt: off
+ROWS = [
+    # tailscaled reports,  its prefs,  login calls made,  -> calls,  phase,  id
+    (FRESH, None, set(), [START, LOGIN], Phase.NEEDS_LOGIN, "fresh: start with prefs+key, login"),
+    (FRESH, None, {START}, [LOGIN], Phase.NEEDS_LOGIN, "fresh, slow start sent: no second start"),
+    (FRESH, None, {START, LOGIN}, [], Phase.NEEDS_LOGIN, "fresh: once per run and generation"),
+    (EXPIRED, None, set(), [LOGIN], Phase.NEEDS_LOGIN, "key expired: login-interactive only"),
+    (status("NeedsMachineAuth", self_node=SELF), None, {START, LOGIN}, [],
+     Phase.NEEDS_MACHINE_AUTH, "machine auth: nothing, an admin approves"),
+    (status("NoState", self_node=SELF), None, set(), [], Phase.STARTING, "NoState: waits"),
+    (status("Starting", self_node=SELF), prefs(), set(), [], Phase.STARTING, "Starting: waits"),
+    (RUNNING, prefs(Hostname="old"), set(), [PATCH], Phase.RUNNING, "other hostname: PATCH"),
+    (RUNNING, prefs(AdvertiseTags=None), set(), [PATCH], Phase.RUNNING, "other tags: PATCH"),
+    (status("Stopped", self_node=SELF), prefs(WantRunning=False), set(), [PATCH],
+     Phase.STARTING, "stopped: PATCH WantRunning"),
+    (RUNNING, prefs(ControlURL="https://other"), set(), [START], Phase.RUNNING,
+     "other control URL: start with full prefs"),
+    (RUNNING, prefs(), set(), [], Phase.RUNNING, "running as desired: nothing"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("reported", "current", "made", "calls", "phase"),
+    [pytest.param(*row[:-1], id=row[-1]) for row in ROWS],
+)
+def test_plan_node(reported, current, made, calls, phase):
+    plan = plan_node(reported, current, CONFIG, frozenset(made))
+
+    assert list(plan.calls) == calls
+    assert plan.observed["phase"] == phase
+    assert plan.observed["backend_state"] == reported.backend_state.value
+
+
+def test_login_calls_are_remembered_with_the_calls_that_send_them():
+    assert plan_node(FRESH, None, CONFIG, frozenset()).logins == {START, LOGIN}
+    # Any other state ends the login: a later NeedsLogin is a new one.
+    assert (
+        plan_node(status("NoState", self_node=SELF), None, CONFIG, frozenset({LOGIN})).logins
+        == set()
+    )
+    # A new control URL sends `start`: what follows is the login only.
+    moved = plan_node(RUNNING, prefs(ControlURL="x"), CONFIG, frozenset())
+    assert moved.logins == {START}
+
+
+def test_a_patch_carries_only_the_fields_that_differ():
+    plan = plan_node(RUNNING, prefs(Hostname="old"), CONFIG, frozenset())
+    assert plan.patch == {"Hostname": "web-1"}
+
+
+def test_running_records_the_identity_and_clears_the_error():
+    plan = plan_node(RUNNING, prefs(), CONFIG, frozenset())
+    assert plan.observed["last_error"] == ""
+    assert plan.observed["node_id"] == "nAbC1CNTRL"
+    assert plan.observed["dns_name"] == "web-1.tail1234.ts.net"
+    assert plan.observed["tailnet_ips"] == ["100.64.0.7"]
+    assert plan.observed["tailnet_name"] == "example.com"
+
+
+def test_a_node_without_its_node_key_loses_its_old_identity():
+    plan = plan_node(FRESH, None, CONFIG, frozenset())
+    assert {k: plan.observed[k] for k in NODE_IDENTITY_FIELDS} == NODE_IDENTITY_FIELDS
+
+
+def test_an_expired_key_keeps_the_identity():
+    plan = plan_node(EXPIRED, None, CONFIG, frozenset())
+    assert plan.observed["node_id"] == "nAbC1CNTRL"
+
+
+def test_a_node_without_netmap_keeps_what_we_knew():
+    plan = plan_node(status("NoState"), None, CONFIG, frozenset())
+    assert not set(NODE_IDENTITY_FIELDS) & set(plan.observed)
+
+
+@pytest.mark.parametrize(
+    ("nostate_for", "unreachable"),
+    [(0.0, False), (CONTROL_UNREACHABLE_AFTER - 0.1, False), (CONTROL_UNREACHABLE_AFTER, True)],
+)
+def test_control_is_called_unreachable_after_a_while_in_nostate(nostate_for, unreachable):
+    plan = plan_node(status("NoState", self_node=SELF), None, CONFIG, frozenset(), nostate_for)
+    assert plan.calls == ()
+    if unreachable:
+        assert plan.observed["last_error"] == (
+            f"Can't reach the Tailscale coordination server ({CONTROL}); "
+            "the node will connect when it is reachable."
+        )
+    else:
+        assert "last_error" not in plan.observed
