@@ -58,10 +58,10 @@ def test_control_offline_is_reported_without_a_restart_storm(start_supervisor, f
     assert supervisor.spawn_count() == spawns
 
     status = load_status()[2]
-    assert status["phase"] == "starting"
-    assert status["error"].startswith(UNREACHABLE), status
+    assert status.phase == "starting"
+    assert status.error.startswith(UNREACHABLE), status
     # tailscaled's own health warning is passed through as well.
-    assert any("coordination server" in line for line in status["health"]), status
+    assert any("coordination server" in line for line in status.health), status
 
     fake_control.set_offline(False)
     assert wait_running_as(node_id, supervisor).last_error == ""
