@@ -27,6 +27,7 @@ from tailscale_sidecar.models import DesiredConfig, ObservedStatus
 from tailscale_sidecar.validation import FieldErrors
 from tailscale_sidecar.web.access import staff_required
 from tailscale_sidecar.web.status import StatusOut, is_degraded, load_status
+from tailscale_sidecar.web.stream import STREAM_OPENAPI, status_stream
 from tailscale_sidecar.web.tokens import token_for_request
 
 INVALID_INPUT = "Invalid input; nothing was changed."
@@ -159,6 +160,8 @@ def tailscale_router() -> Router:
     router.post("/tailscale/reset", response=read)(reset)
     router.post("/tailscale/retry", response=read)(retry)
     router.get("/tailscale/logs", response={200: LogsOut, **AUTH_ERRORS})(logs)
+    stream = {503: Message, **AUTH_ERRORS}
+    router.get("/tailscale/stream", response=stream, openapi_extra=STREAM_OPENAPI)(status_stream)
     return router
 
 

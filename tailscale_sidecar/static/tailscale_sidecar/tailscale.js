@@ -1,11 +1,15 @@
 // Settings → Tailscale: keep the state section current without reloading.
-// Polls the status API (every 2 s during a transition, 15 s otherwise); when
-// anything changed, fetches the server-rendered fragment and swaps it in.
+// Listens to the status stream (server-sent events: the status on each change,
+// and the newest event's id); when anything changed, fetches the
+// server-rendered fragment and swaps it in. While the stream is down (refused,
+// too many streams, a proxy that buffers), polls the status API instead: every
+// 2 s during a transition, 15 s otherwise.
 (function () {
   "use strict";
 
   var FAST_MS = 2000;
   var SLOW_MS = 15000;
+  var STREAM_RETRY_MS = 30000;
   var region = document.getElementById("tailscale-state");
 
   // Confirmation for destructive forms (Disable, Reset, Revoke).
@@ -37,7 +41,14 @@
   // so an inline form error stays on screen.
   var initial = document.getElementById("tailscale-initial-status");
   var lastStatus = initial ? canonical(JSON.parse(initial.textContent)) : null;
+  // The newest event the page shows (undefined: not known until the stream says).
+  var lastEvent = region.hasAttribute("data-latest-event")
+    ? JSON.parse(region.getAttribute("data-latest-event"))
+    : undefined;
   var timer = null;
+  var source = null;
+  var streaming = false;
+  var pendingSwap = false;
 
   function fastPoll() {
     var state = region.querySelector("[data-fast-poll]");
@@ -52,10 +63,36 @@
 
   function schedule() {
     window.clearTimeout(timer);
-    timer = window.setTimeout(poll, fastPoll() ? FAST_MS : SLOW_MS);
+    if (!streaming) {
+      timer = window.setTimeout(poll, fastPoll() ? FAST_MS : SLOW_MS);
+    }
   }
 
+  // A change seen while the owner types waits until the form loses focus.
+  function changed(status) {
+    var text = canonical(status);
+    if (text === lastStatus) {
+      return null;
+    }
+    lastStatus = text;
+    if (userIsEditing()) {
+      pendingSwap = true;
+      return null;
+    }
+    return swapFragment();
+  }
+
+  region.addEventListener("focusout", function () {
+    window.setTimeout(function () {
+      if (pendingSwap && !userIsEditing()) {
+        pendingSwap = false;
+        swapFragment();
+      }
+    }, 0);
+  });
+
   function swapFragment() {
+    pendingSwap = false;
     return fetch(region.getAttribute("data-fragment-url"), {
       credentials: "same-origin",
       headers: { Accept: "text/html" },
@@ -81,12 +118,7 @@
       }
       return response.ok ? response.json() : null;
     }).then(function (status) {
-      var text = status === null ? null : canonical(status);
-      if (text !== null && text !== lastStatus && !userIsEditing()) {
-        lastStatus = text;
-        return swapFragment();
-      }
-      return null;
+      return status === null ? null : changed(status);
     }).catch(function () {
       // Server restarting or network hiccup: try again on the next tick.
     }).then(schedule);
@@ -117,6 +149,48 @@
     countdownTimer = window.setInterval(tick, 1000);
   }
 
+  function listen() {
+    // The stream sits beside the status URL unless the page names it.
+    var url = region.getAttribute("data-stream-url") ||
+      region.getAttribute("data-status-url") + "/stream";
+    if (!window.EventSource) {
+      region.setAttribute("data-live", "poll");
+      poll();
+      return;
+    }
+    source = new EventSource(url);
+    source.addEventListener("open", function () {
+      streaming = true;
+      region.setAttribute("data-live", "stream");
+      window.clearTimeout(timer);
+    });
+    source.addEventListener("status", function (message) {
+      changed(JSON.parse(message.data));
+    });
+    source.addEventListener("events", function (message) {
+      var latest = JSON.parse(message.data).latest;
+      if (lastEvent !== undefined && latest !== lastEvent) {
+        if (userIsEditing()) {
+          pendingSwap = true;
+        } else {
+          swapFragment();
+        }
+      }
+      lastEvent = latest;
+    });
+    source.addEventListener("error", function () {
+      // The stream ended (its lifetime, a restart) or was refused: poll until
+      // it is back. EventSource reconnects by itself unless it gave up.
+      streaming = false;
+      region.setAttribute("data-live", "poll");
+      poll();
+      if (source.readyState === EventSource.CLOSED) {
+        source = null;
+        window.setTimeout(listen, STREAM_RETRY_MS);
+      }
+    });
+  }
+
   startCountdowns();
-  poll();
+  listen();
 })();

@@ -1,0 +1,132 @@
+"""Server-sent events for the Settings page: the status, each time it changes.
+
+`GET /api/v1/tailscale/stream` (a staff session or an API token, like the
+status API) sends `event: status` with the status JSON at once and again
+whenever it changes. The change signal is cheap: every `POLL_INTERVAL` the
+stream asks SQLite for `PRAGMA data_version` (no table is read) and rebuilds
+the status only after another connection committed, or every `REBUILD_EVERY`
+for what changes with time alone (a heartbeat going stale). On PostgreSQL it
+reads the two status rows each time (two primary-key lookups).
+
+Each stream holds a web server thread, so a stream ends after `MAX_LIFETIME`
+with a reconnect hint (the browser's EventSource reconnects by itself), and at
+most `MAX_STREAMS` run at once per process: beyond that the answer is a 503
+and the page polls the status API instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+
+from tailscale_sidecar.web.status import load_status
+
+POLL_INTERVAL = 0.15
+REBUILD_EVERY = 2.0
+KEEPALIVE_EVERY = 15.0
+MAX_LIFETIME = 60.0
+RECONNECT_MS = 500
+# A stream holds one gunicorn thread (WEB_THREADS per worker in
+# deploy/gunicorn.conf.py): always leave one for the page's other requests.
+MAX_STREAMS = max(1, int(os.environ.get("WEB_THREADS", "2")) - 1)
+
+_slots = threading.BoundedSemaphore(MAX_STREAMS)
+
+# The 200 answer in the API schema: a stream, not one JSON body.
+STREAM_OPENAPI = {
+    "responses": {
+        "200": {
+            "description": "`event: status` frames (the status JSON, as GET /tailscale serves it), "
+            "sent at once and on each change; the stream ends after 60 s with a `retry:` hint.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+def status_json() -> str:
+    """The status exactly as `GET /api/v1/tailscale` serves it, key-sorted."""
+    status = load_status()[2].model_dump(mode="json")
+    return json.dumps(status, sort_keys=True, separators=(",", ":"))
+
+
+def _data_version() -> int | None:
+    """SQLite's count of commits by other connections; None where there is none."""
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA data_version")
+        return cursor.fetchone()[0]
+
+
+def _frame(event: str, data: str) -> str:
+    return f"event: {event}\ndata: {data}\n\n"
+
+
+class StatusStream:
+    """The response body: an iterator whose close() (called by the server) frees the slot."""
+
+    def __init__(self, release: Callable[[], None], lifetime: float) -> None:
+        self._release: Callable[[], None] | None = release
+        self._frames = self._generate(time.monotonic() + lifetime)
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._frames)
+
+    def close(self) -> None:
+        self._frames.close()
+        if self._release is not None:
+            self._release()
+            self._release = None
+
+    def _generate(self, deadline: float) -> Iterator[str]:
+        yield f"retry: {RECONNECT_MS}\n\n"
+        sent_status: str | None = None
+        version: object = object()  # equal to no data_version: the first look builds
+        built_at = sent_at = time.monotonic()
+        while True:
+            now = time.monotonic()
+            try:
+                current = _data_version()
+                if current is None or current != version or now - built_at >= REBUILD_EVERY:
+                    version, built_at = current, now
+                    status = status_json()
+                    if status != sent_status:
+                        sent_status, sent_at = status, now
+                        yield _frame("status", status)
+            except DatabaseError:
+                return  # the browser reconnects, and polls meanwhile
+            if now - sent_at >= KEEPALIVE_EVERY:
+                sent_at = now
+                yield ": keepalive\n\n"  # also finds a client that went away
+            if now >= deadline:
+                return
+            time.sleep(POLL_INTERVAL)
+
+
+def status_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """An event stream of status changes, or a 503 when all stream slots are taken."""
+    if not _slots.acquire(blocking=False):
+        response = HttpResponse(
+            json.dumps({"detail": "Too many live streams; poll GET /api/v1/tailscale instead."}),
+            status=503,
+            content_type="application/json",
+        )
+        response["Retry-After"] = "30"
+        return response
+    response = StreamingHttpResponse(
+        StatusStream(_slots.release, MAX_LIFETIME), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-cache"
+    # A reverse proxy must pass each event on at once, not buffer the stream.
+    response["X-Accel-Buffering"] = "no"
+    return response
