@@ -150,10 +150,8 @@
   }
 
   function listen() {
-    // The stream sits beside the status URL unless the page names it.
-    var url = region.getAttribute("data-stream-url") ||
-      region.getAttribute("data-status-url") + "/stream";
-    if (!window.EventSource) {
+    var url = region.getAttribute("data-stream-url");
+    if (!url || !window.EventSource) {
       region.setAttribute("data-live", "poll");
       poll();
       return;
