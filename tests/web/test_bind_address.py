@@ -4,7 +4,9 @@ import subprocess
 import sys
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
+from tailscale_sidecar.conf import check_web_bind
 from tests.fixtures.web import ROOT
 
 
@@ -32,3 +34,9 @@ def test_an_ipv6_loopback_bind_is_refused_with_the_reason(bind, tmp_path):
 @pytest.mark.parametrize("bind", ["127.0.0.1", "0.0.0.0", "::"])
 def test_binds_that_include_127_0_0_1_are_accepted(bind, tmp_path):
     assert check(bind, tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("bind", ["::1", "[::1]", " ::1 "])
+def test_the_app_refuses_it_from_a_host_too(bind):
+    with pytest.raises(ImproperlyConfigured, match="tailscaled delivers it to 127.0.0.1"):
+        check_web_bind(bind)

@@ -1,0 +1,35 @@
+"""The app's settings: the host's setting, else the environment variable, else the default."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from tailscale_sidecar.conf import resolve
+
+
+def test_a_host_setting_wins_over_the_environment(settings, monkeypatch):
+    monkeypatch.setenv("TAILSCALE_POLL_INTERVAL", "9")
+    settings.TAILSCALE_POLL_INTERVAL = 0.25
+    assert resolve("TAILSCALE_POLL_INTERVAL") == 0.25
+
+
+def test_without_a_setting_the_environment_is_parsed(settings, monkeypatch):
+    del settings.TAILSCALE_BACKOFF
+    monkeypatch.setenv("TAILSCALE_BACKOFF", "0.5, 1,2")
+    assert resolve("TAILSCALE_BACKOFF") == [0.5, 1.0, 2.0]
+
+
+def test_without_either_the_default_applies(settings, monkeypatch):
+    del settings.TAILSCALE_RUN_DIR
+    monkeypatch.delenv("TAILSCALE_RUN_DIR", raising=False)
+    assert resolve("TAILSCALE_RUN_DIR") == settings.DATA_DIR / "run"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [("TAILSCALE_OUTBOUND_PROXY", "maybe"), ("TAILSCALE_PROBE_TIMEOUT", "soon")],
+)
+def test_a_value_that_does_not_parse_stops_start_up_with_its_name(settings, monkeypatch, name, raw):
+    delattr(settings, name)
+    monkeypatch.setenv(name, raw)
+    with pytest.raises(ImproperlyConfigured, match=name):
+        resolve(name)
