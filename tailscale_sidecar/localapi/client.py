@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 BASE_URL = "http://local-tailscaled.sock"
 API_PREFIX = "/localapi/v0"
+# `start` first shuts the old control client down and may wait ~5 s for it;
+# `logout` waits for control. Neither may share the short probe timeout.
+SLOW_CALL_TIMEOUT = 15.0
 
 
 class LocalAPIClient:
@@ -101,17 +104,22 @@ class LocalAPIClient:
                     return value
         return None
 
-    def start(self, prefs: dict[str, Any], auth_key: str = "") -> None:
+    def start(
+        self, prefs: dict[str, Any], auth_key: str = "", timeout: float = SLOW_CALL_TIMEOUT
+    ) -> None:
         """Replace prefs wholesale and (re)start the backend; the key is never logged."""
         self._request(
-            "POST", f"{API_PREFIX}/start", json={"AuthKey": auth_key, "UpdatePrefs": prefs}
+            "POST",
+            f"{API_PREFIX}/start",
+            json={"AuthKey": auth_key, "UpdatePrefs": prefs},
+            timeout=timeout,
         )
 
     def login_interactive(self) -> None:
         """Ask for an auth URL; it arrives later on the bus and in status.auth_url."""
         self._request("POST", f"{API_PREFIX}/login-interactive")
 
-    def logout(self, timeout: float = 10.0) -> None:
+    def logout(self, timeout: float = SLOW_CALL_TIMEOUT) -> None:
         """Expire the node key at control; blocks until control answers."""
         self._request("POST", f"{API_PREFIX}/logout", timeout=timeout)
 

@@ -112,11 +112,12 @@ def plan_node(
 
     if state == BackendState.NeedsLogin:
         calls: list[Call] = []
-        if not status.have_node_key:
-            # Logged out or deleted at control: the old name and IPs are not ours.
+        if not status.have_node_key or not status.self_node.id:
+            # Logged out (no node key) or deleted at control (no netmap, so no
+            # Self.ID): the old name and IPs are not ours any more.
             observed.update(NODE_IDENTITY_FIELDS)
-            if Call.START not in logins:
-                calls.append(Call.START)
+        if not status.have_node_key and Call.START not in logins:
+            calls.append(Call.START)
         if Call.LOGIN_INTERACTIVE not in logins:
             calls.append(Call.LOGIN_INTERACTIVE)
         return NodePlan(tuple(calls), logins | frozenset(calls), observed)

@@ -59,6 +59,7 @@ def prefs(**changes: object) -> dict:
 
 FRESH = status("NeedsLogin", node_key=False)
 EXPIRED = status("NeedsLogin", self_node=SELF)
+DELETED = status("NeedsLogin")  # a node key, but control forgot the node: no netmap
 RUNNING = status("Running", self_node=SELF)
 
 # Mirrors the table in docs/supervisor.md.
@@ -69,6 +70,7 @@ ROWS = [
     (FRESH, None, {START}, [LOGIN], Phase.NEEDS_LOGIN, "fresh, slow start sent: no second start"),
     (FRESH, None, {START, LOGIN}, [], Phase.NEEDS_LOGIN, "fresh: once per run and generation"),
     (EXPIRED, None, set(), [LOGIN], Phase.NEEDS_LOGIN, "key expired: login-interactive only"),
+    (DELETED, None, set(), [LOGIN], Phase.NEEDS_LOGIN, "deleted at control: login-interactive"),
     (status("NeedsMachineAuth", self_node=SELF), None, {START, LOGIN}, [],
      Phase.NEEDS_MACHINE_AUTH, "machine auth: nothing, an admin approves"),
     (status("NoState", self_node=SELF), None, set(), [], Phase.STARTING, "NoState: waits"),
@@ -122,8 +124,9 @@ def test_running_records_the_identity_and_clears_the_error():
     assert plan.observed["tailnet_name"] == "example.com"
 
 
-def test_a_node_without_its_node_key_loses_its_old_identity():
-    plan = plan_node(FRESH, None, CONFIG, frozenset())
+@pytest.mark.parametrize("reported", [FRESH, DELETED], ids=["logged out", "deleted"])
+def test_a_node_logged_out_or_deleted_loses_its_old_identity(reported):
+    plan = plan_node(reported, None, CONFIG, frozenset())
     assert {k: plan.observed[k] for k in NODE_IDENTITY_FIELDS} == NODE_IDENTITY_FIELDS
 
 

@@ -15,6 +15,7 @@ import socket
 import socketserver
 import struct
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
@@ -41,6 +42,11 @@ class LocalAPIServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
         self.version = version
         # Fault injection: once set, no request is ever answered again.
         self.hung = threading.Event()
+        # How long `start` takes (the real one first shuts the old control
+        # client down, up to ~5 s), and whether /server-status is missing
+        # (404, as in builds without the debug feature).
+        self.start_delay = 0.0
+        self.no_server_status = False
         super().__init__(path, LocalAPIHandler)
 
 
@@ -140,7 +146,7 @@ class LocalAPIHandler(BaseHTTPRequestHandler):
         body = self._read_body()
         path, _, query_string = self.path.partition("?")
         query = {k: v[-1] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
-        if path == "/server-status":
+        if path == "/server-status" and not self.server.no_server_status:
             if self.server.holder.ready.is_set():
                 return self._reply(200, b"{}", "application/json")
             return self._reply(503, b'{"error":"backend not ready"}', "application/json")
@@ -215,7 +221,12 @@ class LocalAPIHandler(BaseHTTPRequestHandler):
             options = json.loads(body) if method == "POST" else {}
         except ValueError as err:
             return self._text(400, str(err))
-        self._write_action(method, "access denied", lambda: self.backend.start(options or {}))
+
+        def slow_start() -> None:
+            time.sleep(self.server.start_delay)
+            self.backend.start(options or {})
+
+        self._write_action(method, "access denied", slow_start)
 
     def login_interactive(self, method: str, query: dict, body: bytes) -> None:
         self._write_action(method, "login access denied", self.backend.login_interactive)

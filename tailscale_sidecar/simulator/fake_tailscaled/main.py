@@ -9,6 +9,8 @@ Flags: see flags.py (tailscaled's own, Go-style). Environment it reads:
   FAKE_TAILSCALED_CRASH_AFTER    exit 1 after N seconds (0: at once)
   FAKE_TAILSCALED_HANG_AFTER     stop answering the LocalAPI after N seconds
   FAKE_TAILSCALED_CORRUPT_STATE_ON_WRITE=1   write garbage into the state file
+  FAKE_TAILSCALED_START_DELAY    LocalAPI `start` takes N seconds before it acts
+  FAKE_TAILSCALED_NO_SERVER_STATUS=1         answer /server-status with 404
 """
 
 from __future__ import annotations
@@ -139,6 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     socket_path = Path(str(opts.socket))
     server = _listen(socket_path, holder)
     logf(f"Listening on {socket_path}")
+    server.start_delay = _env_float("FAKE_TAILSCALED_START_DELAY") or 0.0
+    server.no_server_status = os.environ.get("FAKE_TAILSCALED_NO_SERVER_STATUS") == "1"
 
     if (crash := _env_float("FAKE_TAILSCALED_CRASH_AFTER")) is not None:
         threading.Timer(crash, fatal, ["simulated crash (FAKE_TAILSCALED_CRASH_AFTER)"]).start()
