@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from tailscale_sidecar import events
 from tailscale_sidecar.models import ObservedStatus
 from tailscale_sidecar.state import store as statestore
 
@@ -16,7 +17,14 @@ log = logging.getLogger(__name__)
 
 @shared_task
 def prune_state_versions() -> int:
-    """Drop old encrypted state versions beyond TAILSCALE_STATE_VERSIONS_KEPT."""
+    """The hourly pruning; returns how many state versions went.
+
+    Drops encrypted state versions beyond TAILSCALE_STATE_VERSIONS_KEPT and
+    node events beyond the newest 200 (tailscale_sidecar.events.KEEP).
+    """
+    pruned = events.prune()
+    if pruned:
+        log.info("pruned %d old node events", pruned)
     return statestore.prune_state_versions()
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from tailscale_sidecar.events import Kind, record
 from tailscale_sidecar.localapi import LocalAPIError, Status
 from tailscale_sidecar.models import Phase
 from tailscale_sidecar.state.crypto import StateKeyError
@@ -61,6 +62,7 @@ class Lifecycle:
         self.node: NodeRun | None = None
         self.failure: str | None = None  # sticky until Retry or disable/enable
         self.retry_at: float | None = None  # monotonic time of the pending restart
+        self.restarting: tuple[int, float] | None = None  # (attempt, delay) after a crash
 
     def child_config(self, proxy_addr: str | None) -> ChildConfig | None:
         """How tailscaled should be started now; None when the binary is missing."""
@@ -85,6 +87,11 @@ class Lifecycle:
     def start(self, config: ChildConfig) -> NodeRun | None:
         """Restore the identity, spawn tailscaled and wait until it serves."""
         self.report.observe(phase=Phase.STARTING, next_retry_at=None)
+        if self.restarting is not None:
+            attempt, delay = self.restarting
+            self.restarting = None
+            message = f"Restarting tailscaled (attempt {attempt}, after {delay:g}s)."
+            record(Kind.RESTARTED, message, attempt=attempt, delay=delay)
         if not self._restore_state():
             return None
         node = NodeRun(config, self.logs, self.wake, self.pidfile)
@@ -93,6 +100,7 @@ class Lifecycle:
         except OSError as exc:
             node.client.close()
             self.logs.append(f"cannot start tailscaled: {exc}")
+            record(Kind.EXITED, f"tailscaled could not start: {exc}.", code=None)
             self.died(f"cannot start tailscaled: {exc}")
             return None
         # Kept even when not ready: the next tick sees it dead, shutdown stops it.
@@ -130,12 +138,15 @@ class Lifecycle:
         delay = self.backoff.next_delay()
         if delay is None:
             output = "\n".join(self.logs.lines(FAILED_OUTPUT_LINES))
+            restarts = len(self.backoff.delays)
             self.fail(
-                f"{reason}; gave up after {len(self.backoff.delays)} restarts. "
+                f"{reason}; gave up after {restarts} restarts. "
                 f"Press Retry once the cause is fixed. Last output:\n{output}"
             )
+            record(Kind.GAVE_UP, f"Gave up after {restarts} restarts: {reason}.", restarts=restarts)
             return
         self.retry_at = time.monotonic() + delay
+        self.restarting = (self.backoff.attempts, delay)
         self.report.observe(
             phase=Phase.RESTARTING,
             restart_count=self.backoff.attempts,
@@ -161,6 +172,7 @@ class Lifecycle:
         had = self.failure is not None or self.retry_at is not None
         self.failure = None
         self.retry_at = None
+        self.restarting = None
         self.backoff.reset()
         return had
 
@@ -171,6 +183,9 @@ class Lifecycle:
         result = node.check_health()
         self.report.observe(last_health_check_at=timezone.now())
         if result.hung:
+            record(
+                Kind.HUNG, f"tailscaled stopped answering: {result.reason}.", reason=result.reason
+            )
             self.backoff.note_unhealthy()
             self.logs.append(f"health check failed: {result.reason}; killing tailscaled")
             self.died(f"health check failed: {result.reason}")

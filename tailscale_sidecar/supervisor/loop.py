@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError, Error
 
 from tailscale_sidecar.config import effective_config
+from tailscale_sidecar.events import Kind, record
 from tailscale_sidecar.localapi import LocalAPIError, LocalAPITimeout, Status
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus, Phase
 from tailscale_sidecar.nudge import NudgeListener
@@ -62,6 +63,7 @@ class Supervisor:
         self.desired: DesiredConfig | None = None  # the last one read from the DB
         self.reset_done = 0
         self.retry_done = 0
+        self.was_enabled: bool | None = None  # for the timeline's enabled/disabled
 
     # --- the lease and the loop ----------------------------------------------
 
@@ -85,6 +87,8 @@ class Supervisor:
                         self.lease.holder or "another supervisor",
                     )
                     self.nudges.unbind()
+                    holder = self.lease.holder or "another supervisor"
+                    record(Kind.LEASE_TAKEN_OVER, f"{holder} took over the node.", holder=holder)
                     self.life.stop()
                     # Not flushed: the other supervisor's state is the node's now.
                     self.state.stop(flush=False)
@@ -150,6 +154,12 @@ class Supervisor:
             self._reset(desired)
         if desired.retry_generation > self.retry_done:
             self._retry(desired)
+        if desired.enabled != self.was_enabled:
+            self.was_enabled = desired.enabled
+            turned = "on" if desired.enabled else "off"
+            record(
+                Kind.ENABLED if desired.enabled else Kind.DISABLED, f"Tailscale turned {turned}."
+            )
         if desired.enabled:
             applied = self._ensure_running(desired)
         else:
@@ -170,7 +180,9 @@ class Supervisor:
             return True
         node = life.node
         if node is not None and not node.alive():
-            life.died(f"tailscaled exited with code {node.child.returncode}")
+            code = node.child.returncode
+            record(Kind.EXITED, f"tailscaled exited with code {code}.", code=code)
+            life.died(f"tailscaled exited with code {code}")
             return False
         config = life.child_config(effective_config(desired).outbound_proxy_addr)
         if node is not None and config is not None and node.config != config:
@@ -243,6 +255,9 @@ class Supervisor:
         self.state.wipe()
         self.life.clear_failure()
         self.reset_done = desired.reset_generation
+        # A reset turns Tailscale off too: one event says both.
+        self.was_enabled = desired.enabled
+        record(Kind.RESET, "Reset: the node was logged out and its identity wiped.")
         self.report.observe(
             **reconcile.IDENTITY_FIELDS,
             phase=Phase.DISABLED,
@@ -283,6 +298,8 @@ class Supervisor:
                 observed = ObservedStatus.load()
                 self.reset_done = observed.reset_done_generation
                 self.retry_done = observed.retry_done_generation
+                # An enable or disable made while no supervisor ran is still news.
+                self.was_enabled = observed.phase != Phase.DISABLED
                 return
             except DatabaseError as exc:
                 self.report.db_unavailable(exc)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from tailscale_sidecar.liveness import HEARTBEAT_INTERVAL
 from tailscale_sidecar.models import ObservedStatus
 from tailscale_sidecar.supervisor.logbuffer import LogBuffer
+from tailscale_sidecar.supervisor.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class StatusReporter:
         self._log_version_written = 0
         self._last_log_write = float("-inf")
         self._db_error_logged = False
+        self.timeline = Timeline()
 
     def forget(self) -> None:
         """Write everything again: someone else may have written the row meanwhile."""
@@ -97,4 +99,7 @@ class StatusReporter:
             self.db_unavailable(exc)
             return
         self._last_beat = time.monotonic()
+        before = dict(self._written)
         self._written.update(changed)
+        if changed:
+            self.timeline.observed(before, self._written)

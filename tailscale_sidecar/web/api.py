@@ -28,6 +28,7 @@ from tailscale_sidecar.validation import FieldErrors
 from tailscale_sidecar.web.access import staff_required
 from tailscale_sidecar.web.status import StatusOut, is_degraded, load_status
 from tailscale_sidecar.web.stream import STREAM_OPENAPI, status_stream
+from tailscale_sidecar.web.timeline import EventsOut, list_events
 from tailscale_sidecar.web.tokens import token_for_request
 
 INVALID_INPUT = "Invalid input; nothing was changed."
@@ -160,6 +161,8 @@ def tailscale_router() -> Router:
     router.post("/tailscale/reset", response=read)(reset)
     router.post("/tailscale/retry", response=read)(retry)
     router.get("/tailscale/logs", response={200: LogsOut, **AUTH_ERRORS})(logs)
+    events = {200: EventsOut, 422: FieldErrorsOut, **AUTH_ERRORS}
+    router.get("/tailscale/events", response=events)(list_events)
     stream = {503: Message, **AUTH_ERRORS}
     router.get("/tailscale/stream", response=stream, openapi_extra=STREAM_OPENAPI)(status_stream)
     return router
@@ -185,6 +188,8 @@ def schema_errors(request: HttpRequest, exc: SchemaValidationError) -> HttpRespo
     errors: dict[str, str] = {}
     for error in exc.errors:
         # loc is like ("body", "payload", "tags", 0): name the field, or the body.
-        names = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        names = [
+            str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query")
+        ]
         errors.setdefault(names[0] if names else "body", error.get("msg", "Invalid value."))
     return api.create_response(request, {"detail": INVALID_INPUT, "errors": errors}, status=422)

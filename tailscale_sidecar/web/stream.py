@@ -2,7 +2,8 @@
 
 `GET /api/v1/tailscale/stream` (a staff session or an API token, like the
 status API) sends `event: status` with the status JSON at once and again
-whenever it changes. The change signal is cheap: every `POLL_INTERVAL` the
+whenever it changes, and `event: events` with the newest event's id at once
+and whenever the timeline grows. The change signal is cheap: every `POLL_INTERVAL` the
 stream asks SQLite for `PRAGMA data_version` (no table is read) and rebuilds
 the status only after another connection committed, or every `REBUILD_EVERY`
 for what changes with time alone (a heartbeat going stale). On PostgreSQL it
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
+from tailscale_sidecar.events import latest_id
 from tailscale_sidecar.web.status import load_status
 
 POLL_INTERVAL = 0.15
@@ -42,8 +44,9 @@ _slots = threading.BoundedSemaphore(MAX_STREAMS)
 STREAM_OPENAPI = {
     "responses": {
         "200": {
-            "description": "`event: status` frames (the status JSON, as GET /tailscale serves it), "
-            "sent at once and on each change; the stream ends after 60 s with a `retry:` hint.",
+            "description": "`event: status` frames (the status JSON, as GET /tailscale serves it) "
+            'and `event: events` frames (`{"latest": <newest event id>}`), sent at once and on '
+            "each change; the stream ends after 60 s with a `retry:` hint.",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         }
     }
@@ -90,8 +93,10 @@ class StatusStream:
 
     def _generate(self, deadline: float) -> Iterator[str]:
         yield f"retry: {RECONNECT_MS}\n\n"
+        # Sentinels equal to nothing: the first look sends both frames.
         sent_status: str | None = None
-        version: object = object()  # equal to no data_version: the first look builds
+        sent_event: object = object()
+        version: object = object()
         built_at = sent_at = time.monotonic()
         while True:
             now = time.monotonic()
@@ -99,10 +104,13 @@ class StatusStream:
                 current = _data_version()
                 if current is None or current != version or now - built_at >= REBUILD_EVERY:
                     version, built_at = current, now
-                    status = status_json()
+                    status, event = status_json(), latest_id()
                     if status != sent_status:
                         sent_status, sent_at = status, now
                         yield _frame("status", status)
+                    if event != sent_event:
+                        sent_event, sent_at = event, now
+                        yield _frame("events", json.dumps({"latest": event}))
             except DatabaseError:
                 return  # the browser reconnects, and polls meanwhile
             if now - sent_at >= KEEPALIVE_EVERY:

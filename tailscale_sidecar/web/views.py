@@ -25,6 +25,7 @@ from tailscale_sidecar.web.status import (
     login_server,
     wildcard_bind,
 )
+from tailscale_sidecar.web.timeline import page_events
 from tailscale_sidecar.web.tokens import create_token, revoke_token
 
 
@@ -64,6 +65,7 @@ def state_context(enable_form: EnableForm | None = None) -> dict[str, object]:
         "tailscaled_bin": settings.TAILSCALED_BIN,
         "health_interval": settings.TAILSCALE_HEALTHCHECK_INTERVAL,
         "now": timezone.now(),
+        "node_events": page_events(),
     }
 
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tailscale_sidecar.models import ObservedStatus, StoredState
+from tailscale_sidecar import events
+from tailscale_sidecar.models import NodeEvent, ObservedStatus, StoredState
 from tailscale_sidecar.tasks import check_key_expiry, prune_state_versions
 
 
@@ -37,3 +38,11 @@ def test_it_prunes_old_state_versions(settings):
         StoredState.objects.create(sha256=f"{n:064x}", ciphertext="x", size=1)
     assert prune_state_versions() == 2
     assert StoredState.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_pruning_job_keeps_the_newest_200_events():
+    NodeEvent.objects.bulk_create(NodeEvent(kind="exited", message=f"{n}") for n in range(230))
+    prune_state_versions()
+    assert NodeEvent.objects.count() == events.KEEP
+    assert NodeEvent.objects.order_by("-id").first().message == "229"

@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from tailscale_sidecar import events
+from tailscale_sidecar.events import Kind
 from tailscale_sidecar.web import stream
 
 
@@ -35,9 +37,17 @@ def test_it_starts_with_the_status_the_api_serves(token_client, observe):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/event-stream"
     assert response["Cache-Control"] == "no-cache"
-    ((event, data),) = frames(response)
+    (event, data), _ = frames(response)
     assert event == "status"
     assert json.loads(data) == token_client.get("/api/v1/tailscale").json()
+
+
+@pytest.mark.django_db
+def test_it_names_the_newest_event(owner_client):
+    recorded = events.record(Kind.ENABLED, "Tailscale was turned on.")
+    _, (event, data) = frames(owner_client.get("/api/v1/tailscale/stream"))
+    assert event == "events"
+    assert json.loads(data) == {"latest": recorded.id}
 
 
 @pytest.mark.django_db

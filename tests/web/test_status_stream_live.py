@@ -34,6 +34,7 @@ def test_a_change_reaches_the_stream_within_a_second(web_server, django_user_mod
         stream = events_of(r.iter_lines())
         event, status = next(stream)
         assert (event, status["phase"]) == ("status", "disabled")
+        assert next(stream) == ("events", {"latest": None})
 
         delays = []
         for n in range(3):

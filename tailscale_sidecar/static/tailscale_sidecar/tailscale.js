@@ -42,9 +42,8 @@
   var initial = document.getElementById("tailscale-initial-status");
   var lastStatus = initial ? canonical(JSON.parse(initial.textContent)) : null;
   // The newest event the page shows (undefined: not known until the stream says).
-  var lastEvent = region.hasAttribute("data-latest-event")
-    ? JSON.parse(region.getAttribute("data-latest-event"))
-    : undefined;
+  var timeline = region.querySelector("[data-latest-event]");
+  var lastEvent = timeline ? JSON.parse(timeline.getAttribute("data-latest-event")) : undefined;
   var timer = null;
   var source = null;
   var streaming = false;
@@ -104,6 +103,7 @@
     }).then(function (html) {
       region.innerHTML = html;
       startCountdowns();
+      showRelativeTimes();
     });
   }
 
@@ -189,6 +189,33 @@
     });
   }
 
+  // "3 min ago" beside each event's absolute time, kept current.
+  function relative(seconds) {
+    if (seconds < 10) {
+      return "just now";
+    }
+    if (seconds < 60) {
+      return seconds + " s ago";
+    }
+    if (seconds < 3600) {
+      return Math.floor(seconds / 60) + " min ago";
+    }
+    if (seconds < 86400) {
+      return Math.floor(seconds / 3600) + " h ago";
+    }
+    var days = Math.floor(seconds / 86400);
+    return days + (days === 1 ? " day ago" : " days ago");
+  }
+
+  function showRelativeTimes() {
+    region.querySelectorAll("[data-relative]").forEach(function (node) {
+      var at = Date.parse(node.getAttribute("data-relative"));
+      node.textContent = relative(Math.max(0, Math.floor((Date.now() - at) / 1000)));
+    });
+  }
+
   startCountdowns();
+  showRelativeTimes();
+  window.setInterval(showRelativeTimes, 15000);
   listen();
 })();
