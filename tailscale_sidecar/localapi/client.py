@@ -19,7 +19,13 @@ import httpx
 
 from .bus import IpnBusStream
 from .datatypes import Status
-from .errors import DaemonUnreachable, LocalAPIError, LocalAPITimeout, error_for_status
+from .errors import (
+    DaemonUnreachable,
+    LocalAPIError,
+    LocalAPITimeout,
+    error_for_status,
+    json_error,
+)
 from .prefs import masked_prefs
 
 logger = logging.getLogger(__name__)
@@ -98,11 +104,7 @@ class LocalAPIClient:
         """The daemon's objection to `prefs`, or None when they are acceptable."""
         response = self._request("POST", f"{API_PREFIX}/check-prefs", json=prefs)
         body = _json(response) if response.content.strip() else {}
-        if isinstance(body, dict):
-            for key, value in body.items():
-                if key.lower() == "error" and isinstance(value, str) and value:
-                    return value
-        return None
+        return json_error(body) or None
 
     def start(
         self, prefs: dict[str, Any], auth_key: str = "", timeout: float = SLOW_CALL_TIMEOUT

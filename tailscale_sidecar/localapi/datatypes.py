@@ -53,9 +53,6 @@ class BackendState(StrEnum):
         except ValueError:
             raise ValueError(f"unknown backend state {s!r}") from None
 
-    def to_int(self) -> int:
-        return _STATE_ORDER.index(self.value)
-
 
 @dataclass(frozen=True)
 class PeerStatus:

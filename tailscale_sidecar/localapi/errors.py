@@ -54,6 +54,16 @@ _CLASS_BY_STATUS: dict[int, type[LocalAPIError]] = {
 }
 
 
+def json_error(parsed: object) -> str:
+    """The message of a JSON `{"error"|"Error": …}` object ("" when there is none)."""
+    if isinstance(parsed, dict):
+        # Go decodes JSON keys case-insensitively; so does this.
+        for key, value in parsed.items():
+            if key.lower() == "error" and isinstance(value, str) and value:
+                return value
+    return ""
+
+
 def error_message(body: bytes) -> str:
     """The daemon's message from a JSON `{"error"|"Error": …}` or a text body."""
     text = body.decode("utf-8", errors="replace").strip()
@@ -61,12 +71,7 @@ def error_message(body: bytes) -> str:
         parsed = json.loads(text)
     except ValueError:
         return text
-    if isinstance(parsed, dict):
-        # Go decodes JSON keys case-insensitively; so does this.
-        for key, value in parsed.items():
-            if key.lower() == "error" and isinstance(value, str) and value:
-                return value
-    return text
+    return json_error(parsed) or text
 
 
 def error_for_status(status: int, body: bytes) -> LocalAPIError:

@@ -18,7 +18,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +122,6 @@ class Tailscaled:
         self.on_exit = on_exit
         self.pidfile = pidfile
         self.proxy_addrs: dict[str, str] = {}
-        self.started_at = 0.0
         self._proc: subprocess.Popen[bytes] | None = None
         self._death_fd: int | None = None
         self._exited = threading.Event()
@@ -147,7 +145,6 @@ class Tailscaled:
             raise
         finally:
             os.close(read_fd)
-        self.started_at = time.monotonic()
         self._write_pidfile()
         log.info("started tailscaled pid=%d socket=%s", self.pid, self.config.socket_path)
         threading.Thread(target=self._read_output, name="tailscaled-output", daemon=True).start()
