@@ -17,7 +17,7 @@ from pathlib import Path
 from django.db import close_old_connections, connections
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
-from watchdog.observers.api import ObservedWatch
+from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from tailscale_sidecar.state.store import StrPath, persist_state_file
 
@@ -85,7 +85,7 @@ class StateDirWatcher:
         self._run_lock = threading.Lock()
         self._seen_signature: tuple[int, int, int] | None = None
 
-        self._observer: Observer | None = None
+        self._observer: BaseObserver | None = None
         self._watch: ObservedWatch | None = None
         self._watched_dir_id: tuple[int, int] | None = None
         self._worker: threading.Thread | None = None
@@ -213,6 +213,9 @@ class StateDirWatcher:
 
     def _rearm_if_needed(self) -> None:
         """Watch the directory that is at the path now, if the current watch is dead."""
+        observer = self._observer
+        if observer is None:
+            return  # not started, or stopped
         try:
             st = os.stat(self.dir_str)
             dir_id = (st.st_dev, st.st_ino)
@@ -222,13 +225,13 @@ class StateDirWatcher:
             return
         if self._watch is not None:
             with suppress(KeyError):
-                self._observer.unschedule(self._watch)
+                observer.unschedule(self._watch)
             self._watch = None
             self._watched_dir_id = None
         if dir_id is None:
             return
         try:
-            self._watch = self._observer.schedule(_StateFileEvents(self), self.dir_str)
+            self._watch = observer.schedule(_StateFileEvents(self), self.dir_str)
         except OSError:
             logger.exception(
                 "cannot watch %s; checking it every %.0f s", self.dir_str, self._recheck_interval
@@ -241,7 +244,7 @@ class StateDirWatcher:
 
     def _watch_alive(self) -> bool:
         # The inotify emitter stops itself when its directory is deleted.
-        return any(
-            emitter.watch == self._watch and emitter.is_alive()
-            for emitter in self._observer.emitters
+        observer = self._observer
+        return observer is not None and any(
+            emitter.watch == self._watch and emitter.is_alive() for emitter in observer.emitters
         )

@@ -106,7 +106,7 @@ class PostgresLease(Lease):
     """
 
     def __init__(self) -> None:
-        self._conn = None
+        self._conn: BaseDatabaseWrapper | None = None
         # Under PostgreSQL's 63-byte limit, or the name would not compare equal.
         host = socket.gethostname()[:20]
         self.application_name = f"tracearr-supervisor:{host}:{os.getpid()}:{secrets.token_hex(4)}"

@@ -128,8 +128,7 @@ def plan_node(
     if control_url_changed(prefs, config):
         return NodePlan((Call.START,), frozenset({Call.START}), observed)
     patch = prefs_patch(prefs, config)
-    calls = (Call.PATCH_PREFS,) if patch else ()
-    return NodePlan(calls, frozenset(), observed, patch)
+    return NodePlan((Call.PATCH_PREFS,) if patch else (), frozenset(), observed, patch)
 
 
 def observed_from_notify(notify: Notify) -> dict[str, Any]:

@@ -12,7 +12,7 @@ that makes them. See tailscale_sidecar.events.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +34,7 @@ def _unreachable(error: object) -> bool:
 
 class Timeline:
     def __init__(self) -> None:
-        self._warned_expiry: object = None  # the key expiry already warned about
+        self._warned_expiry: datetime | None = None  # the key expiry already warned about
 
     def observed(self, before: dict[str, Any], after: dict[str, Any]) -> None:
         """Record what a write of ObservedStatus means (`after` = all fields as written now)."""
@@ -75,7 +75,7 @@ class Timeline:
         elif was == Phase.RUNNING and phase in _DISCONNECTED_PHASES:
             record(Kind.DISCONNECTED, f"Disconnected from the tailnet (now {phase}).", phase=phase)
 
-    def _check_expiry(self, expiry: object) -> None:
+    def _check_expiry(self, expiry: datetime | None) -> None:
         if expiry is None or expiry == self._warned_expiry:
             return
         left = expiry - timezone.now()
