@@ -11,6 +11,11 @@ PASSWORD = "browser-test-pass-phrase"
 TIMEOUT_MS = 20_000
 
 
+def phase_badge(page):
+    """The shown phase ("Connected", "Waiting for authorization", ...), not the timeline's words."""
+    return page.locator("#tailscale-state .phase-line .badge")
+
+
 @pytest.fixture
 def sim_env(child_env, fake_control) -> dict[str, str]:
     return {

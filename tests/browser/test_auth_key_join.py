@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, phase_badge
 from tests.fixtures.web import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,7 +14,7 @@ def test_it_joins_headlessly_with_an_auth_key(page, fake_control):
     page.get_by_label("Auth key (optional)").fill(fake_control.create_auth_key())
     page.get_by_role("button", name="Enable").click()
     state = page.locator("#tailscale-state")
-    expect(state.get_by_text("Connected")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(phase_badge(page)).to_have_text("Connected", timeout=TIMEOUT_MS)
     expect(state.locator('[data-field="dns_name"]')).to_contain_text("keyed.")
     assert state.get_by_role("link", name="Authorize in Tailscale").count() == 0
     screenshot(page, "05-running-auth-key")

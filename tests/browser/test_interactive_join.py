@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tailscale_sidecar.models import ObservedStatus
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, phase_badge
 from tests.fixtures.web import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +34,7 @@ def test_the_owner_joins_disconnects_reconnects_and_resets(page, fake_control):
     consent.get_by_role("button", name="Connect").click()
     consent.close()
 
-    expect(state(page).get_by_text("Connected")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(phase_badge(page)).to_have_text("Connected", timeout=TIMEOUT_MS)
     status = ObservedStatus.load()
     ipv4 = next(ip for ip in status.tailnet_ips if "." in ip)
     expect(state(page).locator('[data-field="ipv4"]')).to_have_text(ipv4)
@@ -46,7 +46,7 @@ def test_the_owner_joins_disconnects_reconnects_and_resets(page, fake_control):
     state(page).get_by_role("button", name="Disable").click()
     expect(state(page).get_by_role("button", name="Enable")).to_be_visible(timeout=TIMEOUT_MS)
     state(page).get_by_role("button", name="Enable").click()
-    expect(state(page).get_by_text("Connected")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(phase_badge(page)).to_have_text("Connected", timeout=TIMEOUT_MS)
     # Same node, and never back through the login step.
     assert ObservedStatus.load().node_id == node_id
     assert len(fake_control.nodes()) == 1

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus
-from tests.browser.conftest import OWNER, PASSWORD
+from tests.browser.conftest import OWNER, PASSWORD, phase_badge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,10 +28,6 @@ def owner_page(child_env, web_server, django_user_model, browser_context):
         return page
 
     return open_page
-
-
-def connected(page):
-    return page.locator("#tailscale-state").get_by_text("Connected")
 
 
 def running(**fields: object) -> None:
@@ -60,4 +56,4 @@ def test_it_polls_when_the_stream_is_refused(owner_page):
     expect(page.locator("#tailscale-state")).to_have_attribute("data-live", "poll")
     # While starting, the fallback poll looks every 2 s.
     running(hostname="web")
-    expect(connected(page)).to_be_visible(timeout=5_000)
+    expect(phase_badge(page)).to_have_text("Connected", timeout=5_000)

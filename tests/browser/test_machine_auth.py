@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tailscale_sidecar.models import ObservedStatus
 from tailscale_sidecar.simulator.harness import wait_for
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, phase_badge
 from tests.fixtures.web import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,4 +25,4 @@ def test_it_waits_for_approval_then_connects(page, fake_control):
 
     node_id = wait_for(lambda: ObservedStatus.load().node_id, timeout=20)
     fake_control.approve(node_id)
-    expect(state.get_by_text("Connected")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(phase_badge(page)).to_have_text("Connected", timeout=TIMEOUT_MS)

@@ -20,6 +20,49 @@
     }
   });
 
+  // Copy buttons (the tailnet URL): the clipboard API needs a secure context,
+  // which a plain-http tailnet address is not, so fall back to a selection.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) {
+      return;
+    }
+    var text = button.getAttribute("data-copy");
+    function done() {
+      button.textContent = "Copied";
+      window.setTimeout(function () { button.textContent = "Copy"; }, 2000);
+    }
+    function fallback() {
+      var field = document.createElement("textarea");
+      field.value = text;
+      field.setAttribute("readonly", "");
+      field.style.position = "absolute";
+      field.style.left = "-9999px";
+      document.body.appendChild(field);
+      field.select();
+      var copied = document.execCommand("copy");
+      document.body.removeChild(field);
+      if (copied) {
+        done();
+        return;
+      }
+      // No clipboard at all: select the URL so the owner can copy it.
+      var source = button.parentNode.querySelector("[data-copy-source]");
+      if (source) {
+        var range = document.createRange();
+        range.selectNodeContents(source);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+        button.textContent = "Selected: press Ctrl+C";
+      }
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
+    }
+  });
+
   if (!region) {
     return;
   }
