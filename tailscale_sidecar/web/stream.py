@@ -10,15 +10,19 @@ for what changes with time alone (a heartbeat going stale). On PostgreSQL it
 reads the two status rows each time (two primary-key lookups).
 
 Each stream holds a web server thread, so a stream ends after `MAX_LIFETIME`
-with a reconnect hint (the browser's EventSource reconnects by itself), and at
-most `MAX_STREAMS` run at once per process: beyond that the answer is a 503
-and the page polls the status API instead.
+with a reconnect hint (the browser's EventSource reconnects by itself), ends
+as soon as its client has gone (under gunicorn, which hands the view its
+socket; elsewhere at the next write that fails), and at most `MAX_STREAMS` run
+at once per process: beyond that, after waiting `SLOT_WAIT` for one to end, the
+answer is a 503 and the page polls the status API instead.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +38,8 @@ REBUILD_EVERY = 2.0
 KEEPALIVE_EVERY = 15.0
 MAX_LIFETIME = 60.0
 RECONNECT_MS = 500
+# A page that reloads opens its new stream while its old one is still ending.
+SLOT_WAIT = 1.0
 # A stream holds one gunicorn thread (WEB_THREADS per worker in
 # deploy/gunicorn.conf.py): always leave one for the page's other requests.
 MAX_STREAMS = max(1, int(os.environ.get("WEB_THREADS", "2")) - 1)
@@ -68,6 +74,19 @@ def _data_version() -> int | None:
         return cursor.fetchone()[0]
 
 
+def _peer_closed(sock: socket.socket | None) -> bool:
+    """True once the client has closed its end (its next bytes would be none)."""
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, ValueError):  # nothing to read; a TLS socket can't be peeked at
+        return False
+    except OSError:  # the connection broke
+        return True
+
+
 def _frame(event: str, data: str) -> str:
     return f"event: {event}\ndata: {data}\n\n"
 
@@ -75,8 +94,11 @@ def _frame(event: str, data: str) -> str:
 class StatusStream:
     """The response body: an iterator whose close() (called by the server) frees the slot."""
 
-    def __init__(self, release: Callable[[], None], lifetime: float) -> None:
+    def __init__(
+        self, release: Callable[[], None], lifetime: float, client: socket.socket | None = None
+    ) -> None:
         self._release: Callable[[], None] | None = release
+        self._client = client
         self._frames = self._generate(time.monotonic() + lifetime)
 
     def __iter__(self) -> Iterator[str]:
@@ -116,23 +138,24 @@ class StatusStream:
             if now - sent_at >= KEEPALIVE_EVERY:
                 sent_at = now
                 yield ": keepalive\n\n"  # also finds a client that went away
-            if now >= deadline:
+            if now >= deadline or _peer_closed(self._client):
                 return
             time.sleep(POLL_INTERVAL)
 
 
 def status_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """An event stream of status changes, or a 503 when all stream slots are taken."""
-    if not _slots.acquire(blocking=False):
+    if not _slots.acquire(timeout=SLOT_WAIT):
         response = HttpResponse(
             json.dumps({"detail": "Too many live streams; poll GET /api/v1/tailscale instead."}),
             status=503,
             content_type="application/json",
         )
-        response["Retry-After"] = "30"
+        response["Retry-After"] = "5"
         return response
     response = StreamingHttpResponse(
-        StatusStream(_slots.release, MAX_LIFETIME), content_type="text/event-stream"
+        StatusStream(_slots.release, MAX_LIFETIME, request.META.get("gunicorn.socket")),
+        content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache"
     # A reverse proxy must pass each event on at once, not buffer the stream.

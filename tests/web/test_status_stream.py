@@ -62,6 +62,7 @@ def test_it_ends_after_its_lifetime_with_a_reconnect_hint(token_client):
 @pytest.mark.django_db
 def test_streams_beyond_the_limit_get_a_503(token_client, monkeypatch):
     monkeypatch.setattr(stream, "_slots", stream.threading.BoundedSemaphore(1))
+    monkeypatch.setattr(stream, "SLOT_WAIT", 0.05)
     first = token_client.get("/api/v1/tailscale/stream")
     second = token_client.get("/api/v1/tailscale/stream")
     assert second.status_code == 503

@@ -21,10 +21,14 @@ def events_of(lines):
             event = None
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_change_reaches_the_stream_within_a_second(web_server, django_user_model):
+@pytest.fixture
+def token(django_user_model) -> str:
     owner = django_user_model.objects.create_user("owner", password="x", is_staff=True)
-    token = create_token(owner, "stream")[1]
+    return create_token(owner, "stream")[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_reaches_the_stream_within_a_second(web_server, token):
     server = web_server()
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.stream(
@@ -45,3 +49,20 @@ def test_a_change_reaches_the_stream_within_a_second(web_server, django_user_mod
             assert (event, status["hostname"]) == ("status", f"web-{n}")
     print(f"change-to-event delays: {[round(d, 3) for d in delays]}")
     assert max(delays) < 1.0, delays
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stream_whose_client_left_frees_its_thread_at_once(web_server, token):
+    # 4 threads: 3 stream slots. Without noticing closed clients the 4th would wait, then 503.
+    server = web_server(WEB_THREADS="4")
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(6):
+        started = time.monotonic()
+        with httpx.stream(
+            "GET", server.url + "/api/v1/tailscale/stream", headers=headers, timeout=10
+        ) as r:
+            assert r.status_code == 200
+            # Both first frames read: the server has nothing more to write and sleeps.
+            frames = events_of(r.iter_lines())
+            assert [next(frames)[0], next(frames)[0]] == ["status", "events"]
+        assert time.monotonic() - started < 0.9

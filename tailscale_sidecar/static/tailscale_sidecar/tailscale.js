@@ -9,7 +9,7 @@
 
   var FAST_MS = 2000;
   var SLOW_MS = 15000;
-  var STREAM_RETRY_MS = 30000;
+  var STREAM_RETRY_MS = 5000;
   var region = document.getElementById("tailscale-state");
 
   // Confirmation for destructive forms (Disable, Reset, Revoke).
