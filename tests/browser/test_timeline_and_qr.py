@@ -59,4 +59,4 @@ def test_the_url_has_a_qr_code_and_the_timeline_follows_a_crash(page, fake_contr
     expect(exited.locator(".event-absolute")).to_contain_text("UTC")
     assert page.evaluate("window.__stillTheSamePage") is True
     expect(phase_badge(page)).to_have_text("Connected", timeout=TIMEOUT_MS)
-    screenshot(page, "07-running-qr-and-timeline")
+    screenshot(page, "09-running-qr-and-timeline")
