@@ -1,4 +1,4 @@
-# tracearr: the Django app, its worker and beat, and a supervised userspace
+# tracearr: the Django app, its Celery worker, and a supervised userspace
 # tailscaled, in one unprivileged container. See docs/deploy.md.
 #
 # Build:  docker build -t tracearr .

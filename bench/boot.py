@@ -1,7 +1,7 @@
 """Boot times: `bin/run` to healthy, and a supervisor restoring the node from the DB.
 
 1. `bin/run` on a fresh data dir (migrate, owner, collectstatic, honcho with
-   web, supervisor, worker, beat) until GET /api/v1/health answers 200.
+   web, supervisor, worker) until GET /api/v1/health answers 200.
    Baseline, interleaved: gunicorn alone on the same, already migrated, data.
 2. A new supervisor with the state dir deleted (only the encrypted DB copy
    left) until the node is Running with the same node ID. Baseline,

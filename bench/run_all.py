@@ -117,16 +117,22 @@ def rows(name: str, r: dict) -> list[tuple[str, str, str, str]]:
     if name == "footprint":
         return [
             (
-                "supervisor RSS / USS, CPU",
-                f"{r['supervisor_rss_mb_median']:.0f} / {r['supervisor_uss_mb_median']:.0f} MB, {r['supervisor_cpu_pct']:.2f} %",
-                "< 80 MB, < 1 %",
-                ok(r["meets_target"]),
+                f"whole tree PSS ({r['processes']} processes)",
+                f"{r['tree_pss_mb']:.0f} MB (RSS {r['tree_rss_mb']:.0f})",
+                f"<= {r['target_tree_pss_mb']} MB",
+                ok(r["tree_pss_mb"] <= r["target_tree_pss_mb"]),
             ),
             (
-                f"all {r['process_set_count']} processes RSS, CPU",
-                f"{r['set_rss_mb_median']:.0f} MB, {r['set_cpu_pct']:.2f} %",
-                "",
-                "",
+                "idle DB writes",
+                f"{r['db_writes_per_min']:.1f} / min",
+                f"<= {r['target_db_writes_per_min']} / min",
+                ok(r["db_writes_per_min"] <= r["target_db_writes_per_min"]),
+            ),
+            (
+                "supervisor RSS, CPU",
+                f"{r['supervisor_rss_mb']:.0f} MB, {r['supervisor_cpu_pct']:.2f} %",
+                "< 80 MB, < 1 %",
+                ok(r["supervisor_rss_mb"] < 80 and r["supervisor_cpu_pct"] < 1.0),
             ),
         ]
     if name == "boot":

@@ -5,12 +5,14 @@ Binds to loopback by default: userspace tailscaled delivers tailnet traffic to
 Set TRACEARR_BIND=0.0.0.0 to serve the LAN too.
 """
 
-import multiprocessing
 import os
 
 bind = f"{os.environ.get('TRACEARR_BIND', '127.0.0.1')}:{os.environ.get('PORT', '3000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2 + 1)))
-threads = int(os.environ.get("WEB_THREADS", "2"))
+# One owner, a handful of requests a minute: one worker process with threads
+# (each open status stream holds one thread; see web/stream.py). A second
+# worker costs ~45 MB for capacity nobody uses.
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "5"))

@@ -42,7 +42,7 @@ RECONNECT_MS = 500
 SLOT_WAIT = 1.0
 # A stream holds one gunicorn thread (WEB_THREADS per worker in
 # deploy/gunicorn.conf.py): always leave one for the page's other requests.
-MAX_STREAMS = max(1, int(os.environ.get("WEB_THREADS", "2")) - 1)
+MAX_STREAMS = max(1, int(os.environ.get("WEB_THREADS", "4")) - 1)
 
 _slots = threading.BoundedSemaphore(MAX_STREAMS)
 

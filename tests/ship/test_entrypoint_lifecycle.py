@@ -66,7 +66,7 @@ def test_it_migrates_creates_the_owner_serves_and_stops_cleanly(entrypoint_run):
     enable_tailscale(db)
     wait_for(lambda: any("fake-tailscaled" in c for c in run.tree_cmdlines()), timeout=20)
     names = " ".join(run.tree_cmdlines())
-    for process in ("gunicorn", "tailscale_supervisor", "celery -A tracearr.celery worker", "beat"):
+    for process in ("gunicorn", "tailscale_supervisor", "-m tracearr.worker"):
         assert process in names
 
     seconds = run.stop(signal.SIGTERM, timeout=10)

@@ -21,8 +21,8 @@ def argv(name: str) -> list[str]:
     return words
 
 
-def test_it_defines_the_four_processes():
-    assert set(PROCFILE.processes) == {"web", "supervisor", "worker", "beat"}
+def test_it_defines_the_three_processes():
+    assert set(PROCFILE.processes) == {"web", "supervisor", "worker"}
 
 
 def test_every_entry_pins_the_web_port_and_execs():
@@ -48,8 +48,9 @@ def test_the_supervisor_is_a_management_command():
     assert words[2] in get_commands()
 
 
-def test_celery_entries_name_the_app_and_a_small_pool():
-    worker, beat = argv("worker"), argv("beat")
-    assert worker[:4] == ["celery", "-A", "tracearr.celery", "worker"]
-    assert "--pool=solo" in worker and "--concurrency=1" in worker
-    assert beat[:4] == ["celery", "-A", "tracearr.celery", "beat"]
+def test_the_worker_is_the_apps_celery_worker_with_a_small_pool_and_the_schedule():
+    from tracearr.worker import WORKER_OPTIONS
+
+    assert argv("worker") == ["python", "-m", "tracearr.worker"]
+    assert WORKER_OPTIONS["pool_cls"] == "solo" and WORKER_OPTIONS["concurrency"] == 1
+    assert WORKER_OPTIONS["beat_thread"] is True

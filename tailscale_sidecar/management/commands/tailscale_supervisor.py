@@ -15,6 +15,10 @@ from tailscale_sidecar.supervisor.loop import Supervisor
 
 class Command(BaseCommand):
     help = "Supervise tailscaled: start, watch, restart and reconfigure it from the database."
+    # The checks load the URLconf and with it the web stack (django-ninja,
+    # pydantic): ~15 MB this process never uses. The host runs them anyway
+    # (`migrate`, the web server's start-up).
+    requires_system_checks: list[str] = []
 
     def handle(self, *args: object, **options: object) -> None:
         supervisor = Supervisor()
