@@ -72,13 +72,13 @@ class Singleton(models.Model):
 
     @classmethod
     def load(cls) -> Self:
-        obj, _ = cls.objects.get_or_create(pk=SINGLETON_PK)
+        obj, _ = cls._default_manager.get_or_create(pk=SINGLETON_PK)
         return obj
 
     @classmethod
     def _update_row(cls, **fields: object) -> None:
-        cls.objects.get_or_create(pk=SINGLETON_PK)
-        cls.objects.filter(pk=SINGLETON_PK).update(updated_at=timezone.now(), **fields)
+        cls._default_manager.get_or_create(pk=SINGLETON_PK)
+        cls._default_manager.filter(pk=SINGLETON_PK).update(updated_at=timezone.now(), **fields)
 
 
 class DesiredConfig(Singleton):

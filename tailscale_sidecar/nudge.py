@@ -19,6 +19,7 @@ import socket
 import stat
 import tempfile
 import threading
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,6 +109,18 @@ def _private_dir(path: Path) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _BoundSocket:
+    """The listening socket and what goes with it: made in bind(), undone in unbind()."""
+
+    sock: socket.socket
+    inode: int  # to tell our socket file from one another process bound later
+    thread: threading.Thread
+    # Writing to the pipe wakes the receiving thread's select() so it can return.
+    wake_read: int
+    wake_write: int
+
+
 class NudgeListener:
     """Sets `event` on every nudge.
 
@@ -120,10 +133,7 @@ class NudgeListener:
         self.event = event
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="nudge-listener", daemon=True)
-        self._sock: socket.socket | None = None
-        self._sock_inode: int | None = None
-        self._sock_thread: threading.Thread | None = None
-        self._unbind_pipe: tuple[int, int] | None = None
+        self._bound: _BoundSocket | None = None
 
     def start(self) -> None:
         if settings.REDIS_URL:
@@ -131,7 +141,7 @@ class NudgeListener:
 
     def bind(self) -> None:
         """Listen on `socket_path()` (idempotent); a failure only costs the fast path."""
-        if self._sock is not None:
+        if self._bound is not None:
             return
         path = socket_path()
         try:
@@ -142,38 +152,35 @@ class NudgeListener:
                 path.unlink()
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             sock.bind(str(path))
-            self._sock_inode = path.stat().st_ino
+            inode = path.stat().st_ino
         except OSError as exc:
             log.warning("not listening for nudges on %s (%s); polling covers it", path, exc)
             return
-        self._sock = sock
-        self._unbind_pipe = os.pipe()
-        self._sock_thread = threading.Thread(
-            target=self._receive,
-            args=(sock, self._unbind_pipe[0]),
-            name="nudge-socket",
-            daemon=True,
+        wake_read, wake_write = os.pipe()
+        thread = threading.Thread(
+            target=self._receive, args=(sock, wake_read), name="nudge-socket", daemon=True
         )
-        self._sock_thread.start()
+        self._bound = _BoundSocket(sock, inode, thread, wake_read, wake_write)
+        thread.start()
         # A nudge sent before the socket existed was lost: look once now.
         self.event.set()
 
     def unbind(self) -> None:
         """Stop listening on the socket and remove it (unless another process took the path)."""
-        if self._sock is None:
+        bound, self._bound = self._bound, None
+        if bound is None:
             return
-        os.write(self._unbind_pipe[1], b"x")
-        self._sock_thread.join(timeout=2)
-        for fd in self._unbind_pipe:
-            os.close(fd)
+        os.write(bound.wake_write, b"x")
+        bound.thread.join(timeout=2)
+        os.close(bound.wake_read)
+        os.close(bound.wake_write)
         path = socket_path()
         try:
-            if path.stat().st_ino == self._sock_inode:
+            if path.stat().st_ino == bound.inode:
                 path.unlink()
         except OSError:
             pass
-        self._sock.close()
-        self._sock = self._sock_thread = self._sock_inode = self._unbind_pipe = None
+        bound.sock.close()
 
     def stop(self) -> None:
         self.unbind()
@@ -183,7 +190,7 @@ class NudgeListener:
 
     def _receive(self, sock: socket.socket, unbind_fd: int) -> None:
         while True:
-            readable, _, _ = select.select([sock, unbind_fd], [], [])
+            readable, _, _ = select.select([sock.fileno(), unbind_fd], [], [])
             if unbind_fd in readable:
                 return
             try:

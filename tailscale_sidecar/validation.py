@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -124,23 +125,26 @@ def clean_config(
     """
     cleaned: dict[str, object] = {}
     errors: dict[str, str] = {}
-    checks = [
-        ("hostname", hostname, validate_hostname),
-        ("tags", tags, validate_tags),
-        ("control_url", control_url, validate_control_url),
-    ]
-    for name, raw, check in checks:
-        if raw is None:
-            continue
+
+    def check(name: str, rule: Callable[[], object]) -> None:
         try:
-            cleaned[name] = check(raw)
+            cleaned[name] = rule()
         except ValidationError as exc:
             errors[name] = exc.messages[0]
-    if auth_key is not None:
+
+    if hostname is not None:
+        check("hostname", lambda: validate_hostname(hostname))
+    key_tags = saved_tags or []
+    if tags is not None:
         try:
-            cleaned["auth_key"] = validate_auth_key(auth_key, cleaned.get("tags", saved_tags or []))
+            key_tags = validate_tags(tags)
+            cleaned["tags"] = key_tags
         except ValidationError as exc:
-            errors["auth_key"] = exc.messages[0]
+            errors["tags"] = exc.messages[0]
+    if control_url is not None:
+        check("control_url", lambda: validate_control_url(control_url))
+    if auth_key is not None:
+        check("auth_key", lambda: validate_auth_key(auth_key, key_tags))
     if errors:
         raise FieldErrors(errors)
     return cleaned

@@ -166,20 +166,23 @@ if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
 # dir, so a fresh machine with only Python still runs the worker and beat.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-CELERY_BROKER_TRANSPORT_OPTIONS = (
+_BROKER_FOLDERS = (
     {}
     if REDIS_URL
     else {
-        "data_folder_in": str(DATA_DIR / "broker" / "queue"),
-        "data_folder_out": str(DATA_DIR / "broker" / "queue"),
-        "processed_folder": str(DATA_DIR / "broker" / "processed"),
-        "control_folder": str(DATA_DIR / "broker" / "control"),
-        "store_processed": False,
+        "data_folder_in": DATA_DIR / "broker" / "queue",
+        "data_folder_out": DATA_DIR / "broker" / "queue",
+        "processed_folder": DATA_DIR / "broker" / "processed",
+        "control_folder": DATA_DIR / "broker" / "control",
     }
 )
-for _folder in ("data_folder_in", "processed_folder", "control_folder"):
-    if _folder in CELERY_BROKER_TRANSPORT_OPTIONS:
-        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_folder]).mkdir(parents=True, exist_ok=True)
+for _folder in _BROKER_FOLDERS.values():
+    _folder.mkdir(parents=True, exist_ok=True)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    name: str(path) for name, path in _BROKER_FOLDERS.items()
+}
+if not REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS["store_processed"] = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import LoginView
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -17,7 +17,7 @@ from tracearr.forms import OwnerCreationForm
 class ThrottledLoginView(LoginView):
     """Django's login, with a lock-out after repeated failures and a first-run hop."""
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if not get_user_model().objects.exists():
             return redirect("first_run")
         return super().dispatch(request, *args, **kwargs)

@@ -131,6 +131,18 @@ class FakeControl:
         response.raise_for_status()
         return response.json()
 
+    def _object(self, method: str, path: str, body: dict | None = None) -> dict[str, object]:
+        answer = self._call(method, path, body)
+        if not isinstance(answer, dict):
+            raise RuntimeError(f"{method} {path} answered {answer!r}, not a JSON object")
+        return answer
+
+    def _list(self, path: str) -> list[dict[str, object]]:
+        answer = self._call("GET", path)
+        if not isinstance(answer, list) or not all(isinstance(item, dict) for item in answer):
+            raise RuntimeError(f"GET {path} answered {answer!r}, not a list of JSON objects")
+        return answer
+
     def create_auth_key(
         self,
         *,
@@ -147,19 +159,22 @@ class FakeControl:
             "tags": list(tags),
             "expiry_seconds": expiry_seconds,
         }
-        return self._call("POST", "/admin/api/keys", spec)["key"]
+        key = self._object("POST", "/admin/api/keys", spec)["key"]
+        if not isinstance(key, str):
+            raise RuntimeError(f"the admin API made a key that is not a string: {key!r}")
+        return key
 
-    def nodes(self) -> list[dict]:
-        return self._call("GET", "/admin/api/nodes")
+    def nodes(self) -> list[dict[str, object]]:
+        return self._list("/admin/api/nodes")
 
-    def node(self, node_id: str) -> dict:
-        return self._call("GET", f"/admin/api/nodes/{node_id}")
+    def node(self, node_id: str) -> dict[str, object]:
+        return self._object("GET", f"/admin/api/nodes/{node_id}")
 
-    def approve(self, node_id: str) -> dict:
-        return self._call("POST", f"/admin/api/nodes/{node_id}/approve")
+    def approve(self, node_id: str) -> dict[str, object]:
+        return self._object("POST", f"/admin/api/nodes/{node_id}/approve")
 
-    def expire_key(self, node_id: str) -> dict:
-        return self._call("POST", f"/admin/api/nodes/{node_id}/expire")
+    def expire_key(self, node_id: str) -> dict[str, object]:
+        return self._object("POST", f"/admin/api/nodes/{node_id}/expire")
 
     def delete_node(self, node_id: str) -> None:
         self._call("DELETE", f"/admin/api/nodes/{node_id}")
@@ -170,8 +185,8 @@ class FakeControl:
     def set_offline(self, on: bool) -> None:
         self._call("POST", "/admin/api/settings", {"offline": on})
 
-    def auth_urls(self) -> list[dict]:
-        return self._call("GET", "/admin/api/auth-urls")
+    def auth_urls(self) -> list[dict[str, object]]:
+        return self._list("/admin/api/auth-urls")
 
     def consent(self, auth_url: str) -> None:
         """What the owner's click on "Connect" does."""

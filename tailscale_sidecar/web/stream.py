@@ -25,7 +25,7 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -113,7 +113,7 @@ class StatusStream:
             self._release()
             self._release = None
 
-    def _generate(self, deadline: float) -> Iterator[str]:
+    def _generate(self, deadline: float) -> Generator[str, None, None]:
         yield f"retry: {RECONNECT_MS}\n\n"
         # Sentinels equal to nothing: the first look sends both frames.
         sent_status: str | None = None
@@ -146,13 +146,13 @@ class StatusStream:
 def status_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """An event stream of status changes, or a 503 when all stream slots are taken."""
     if not _slots.acquire(timeout=SLOT_WAIT):
-        response = HttpResponse(
+        busy = HttpResponse(
             json.dumps({"detail": "Too many live streams; poll GET /api/v1/tailscale instead."}),
             status=503,
             content_type="application/json",
         )
-        response["Retry-After"] = "5"
-        return response
+        busy["Retry-After"] = "5"
+        return busy
     response = StreamingHttpResponse(
         StatusStream(_slots.release, MAX_LIFETIME, request.META.get("gunicorn.socket")),
         content_type="text/event-stream",

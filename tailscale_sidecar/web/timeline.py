@@ -14,7 +14,7 @@ from tailscale_sidecar import events
 
 PAGE_EVENTS = 20
 
-LABELS = {
+LABELS: dict[str, str] = {
     events.Kind.ENABLED: "Turned on",
     events.Kind.LOGIN_URL: "Login link",
     events.Kind.CONNECTED: "Connected",

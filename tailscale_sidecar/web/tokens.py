@@ -34,7 +34,7 @@ def create_token(user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
     """Make a token for `user`; returns the row and the plaintext (show it once)."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user,
+        user_id=user.pk,
         name=name.strip()[:100] or "token",
         prefix=raw[:SHOWN_PREFIX_LENGTH],
         token_hash=hash_token(raw),
@@ -85,10 +85,13 @@ def _table(model: type[Model]) -> str:
 
 
 def _pk(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.pk.column)
+    pk = model._meta.pk
+    if pk is None or pk.column is None:  # only an abstract model has no primary key column
+        raise TypeError(f"{model.__name__} has no primary key column")
+    return connection.ops.quote_name(pk.column)
 
 
 def revoke_token(user: AbstractBaseUser, token_id: int) -> bool:
     """Delete one of `user`'s tokens; False when there was none (already revoked)."""
-    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    deleted, _ = ApiToken.objects.filter(user_id=user.pk, pk=token_id).delete()
     return deleted > 0

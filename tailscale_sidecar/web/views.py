@@ -17,7 +17,7 @@ from tailscale_sidecar import actions
 from tailscale_sidecar.config import effective_config
 from tailscale_sidecar.models import ApiToken, DesiredConfig, ObservedStatus, Phase
 from tailscale_sidecar.validation import FieldErrors
-from tailscale_sidecar.web.access import staff_required
+from tailscale_sidecar.web.access import signed_in_owner, staff_required
 from tailscale_sidecar.web.forms import EnableForm, TokenForm
 from tailscale_sidecar.web.status import (
     admin_console_url,
@@ -80,7 +80,9 @@ def render_page(
     context = state_context(enable_form)
     context.update(
         {
-            "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+            "tokens": ApiToken.objects.filter(user_id=signed_in_owner(request).pk).order_by(
+                "-created_at"
+            ),
             "token_form": token_form or TokenForm(),
             "new_token": new_token,
             "wildcard_bind": wildcard_bind(),
@@ -156,7 +158,7 @@ def create_api_token(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
         return render_page(request, token_form=form, status=422)
-    _, raw = create_token(request.user, form.cleaned_data["name"])
+    _, raw = create_token(signed_in_owner(request), form.cleaned_data["name"])
     # Rendered directly, never redirected: the plaintext must not sit in a session.
     response = render_page(request, new_token=raw)
     response["Cache-Control"] = "no-store"
@@ -166,6 +168,6 @@ def create_api_token(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    if revoke_token(request.user, token_id):
+    if revoke_token(signed_in_owner(request), token_id):
         messages.info(request, "The token was revoked.")
     return back_to_page()
