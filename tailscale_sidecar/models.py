@@ -109,6 +109,11 @@ class DesiredConfig(Singleton):
         return cls.load()
 
     @classmethod
+    def store_reencrypted_auth_key(cls, ciphertext: str) -> None:
+        """The same auth key under another state key: nothing to apply, so no new generation."""
+        cls._update_row(auth_key_encrypted=ciphertext)
+
+    @classmethod
     def bump(cls, counter: str) -> DesiredConfig:
         """Ask for an action (`reset_generation` or `retry_generation`)."""
         if counter not in ("reset_generation", "retry_generation"):

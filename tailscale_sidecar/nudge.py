@@ -11,13 +11,10 @@ Nudges are only an optimisation: the supervisor also polls
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import select
 import socket
-import stat
-import tempfile
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -26,32 +23,22 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from tailscale_sidecar import rundir
+
 if TYPE_CHECKING:
     import redis
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "tracearr:tailscale:nudge"
-SOCKET_NAME = "supervisor-nudge.sock"
-# sun_path is 108 bytes on Linux; stay clear of it.
-MAX_SOCKET_PATH = 100
 # A nudge must never slow a web request down noticeably.
 _PUBLISH_TIMEOUT = 0.2
 _RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0)
 
 
 def socket_path() -> Path:
-    """Where the supervisor listens for datagrams; the same path in every process.
-
-    `<TAILSCALE_RUN_DIR>/supervisor-nudge.sock`, or, when that path is too long
-    for a unix socket, a directory under the temp dir named after the run dir.
-    """
-    run_dir = Path(settings.TAILSCALE_RUN_DIR)
-    path = run_dir / SOCKET_NAME
-    if len(str(path).encode()) <= MAX_SOCKET_PATH:
-        return path
-    digest = hashlib.sha256(str(run_dir).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"tracearr-nudge-{os.getuid()}-{digest}" / SOCKET_NAME
+    """Where the supervisor listens for datagrams: `<run dir>/supervisor-nudge.sock` (rundir.py)."""
+    return rundir.socket_path(rundir.NUDGE_SOCKET)
 
 
 def _client(url: str, timeout: float | None) -> redis.Redis:
@@ -98,17 +85,6 @@ def nudge_supervisor() -> None:
         log.debug("could not nudge the supervisor: %s", exc)
 
 
-def _private_dir(path: Path) -> bool:
-    """Create `path` at 0700, or check that an existing one is ours; False if unsafe."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = path.lstat()
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-        log.warning("not listening for nudges: %s is not a directory of this user", path)
-        return False
-    path.chmod(0o700)
-    return True
-
-
 @dataclass(frozen=True)
 class _BoundSocket:
     """The listening socket and what goes with it: made in bind(), undone in unbind()."""
@@ -145,8 +121,7 @@ class NudgeListener:
             return
         path = socket_path()
         try:
-            if not _private_dir(path.parent):
-                return
+            rundir.make_socket_dir(rundir.NUDGE_SOCKET)
             # We hold the lease, so a socket left at this path is a dead supervisor's.
             if path.is_socket():
                 path.unlink()

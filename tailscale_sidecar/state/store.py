@@ -62,11 +62,6 @@ def validate_state(data: bytes) -> dict:
     return state
 
 
-def state_has_identity(state: dict) -> bool:
-    """Whether the node has a machine key or a login profile (is not blank)."""
-    return "_machinekey" in state or any(key.startswith("profile-") for key in state)
-
-
 def persist_state_file(path: StrPath) -> StoredState | None:
     """Store the file as a new encrypted version if it is valid and changed.
 

@@ -16,7 +16,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,11 +27,8 @@ from tailscale_sidecar.supervisor.logbuffer import LogBuffer
 
 log = logging.getLogger(__name__)
 
-SOCKET_NAME = "tailscaled.sock"
 PIDFILE_NAME = "tailscaled.pid"
 STATE_FILE_NAME = "tailscaled.state"
-# sun_path is 108 bytes on Linux; stay clear of it.
-MAX_SOCKET_PATH = 100
 # Passed through from the supervisor's own environment: tailscaled's debug
 # knobs, and the simulator's fault injection in tests.
 PASSTHROUGH_ENV_PREFIXES = ("TS_DEBUG_", "FAKE_TAILSCALED_")
@@ -54,14 +50,6 @@ def private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     path.chmod(0o700)
     return path
-
-
-def socket_path_for(run_dir: Path) -> Path:
-    """`<run dir>/tailscaled.sock`, or a private temp dir when that path is too long."""
-    path = run_dir / SOCKET_NAME
-    if len(str(path).encode()) <= MAX_SOCKET_PATH:
-        return path
-    return Path(tempfile.mkdtemp(prefix="tracearr-ts-")) / SOCKET_NAME
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from tailscale_sidecar import rundir
 from tailscale_sidecar.events import Kind, record
 from tailscale_sidecar.localapi import LocalAPIError, Status
 from tailscale_sidecar.models import Phase
@@ -28,7 +29,6 @@ from tailscale_sidecar.supervisor.child import (
     ChildConfig,
     private_dir,
     resolve_binary,
-    socket_path_for,
     stop_stale_tailscaled,
 )
 from tailscale_sidecar.supervisor.logbuffer import LogBuffer
@@ -57,7 +57,7 @@ class Lifecycle:
         self.state = StateKeeper(private_dir(Path(settings.TAILSCALE_STATE_DIR)))
         self.logs_dir = private_dir(run_dir / "logs")
         self.pidfile = run_dir / PIDFILE_NAME
-        self.socket_path = socket_path_for(run_dir)
+        self.socket_path = rundir.make_socket_dir(rundir.TAILSCALED_SOCKET)
         self.backoff = Backoff(settings.TAILSCALE_BACKOFF, settings.TAILSCALE_STABLE_AFTER)
         self.node: NodeRun | None = None
         self.failure: str | None = None  # sticky until Retry or disable/enable

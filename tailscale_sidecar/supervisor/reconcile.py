@@ -72,10 +72,6 @@ class Call(StrEnum):
     PATCH_PREFS = "patch-prefs"
 
 
-# The calls that start a login: made once per tailscaled run and desired generation.
-LOGIN_CALLS = frozenset({Call.START, Call.LOGIN_INTERACTIVE})
-
-
 @dataclass(frozen=True)
 class NodePlan:
     calls: tuple[Call, ...]

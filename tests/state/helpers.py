@@ -16,6 +16,11 @@ def b64(value: bytes | str) -> str:
     return base64.b64encode(raw).decode()
 
 
+def state_has_identity(state: dict) -> bool:
+    """Whether the node has a machine key or a login profile (is not blank)."""
+    return "_machinekey" in state or any(key.startswith("profile-") for key in state)
+
+
 def make_state(*, logged_in: bool = True, serial: int = 0) -> bytes:
     """A state file shaped like tailscaled's (values base64, 2-space indent).
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tailscale_sidecar.state.store import InvalidState, state_has_identity, validate_state
+from tailscale_sidecar.state.store import InvalidState, validate_state
 
-from .helpers import make_state
+from .helpers import make_state, state_has_identity
 
 
 def test_it_accepts_a_logged_in_state():
@@ -68,5 +68,5 @@ def test_the_reason_never_contains_the_value():
     ],
     ids=["fresh", "machine-key", "profile", "logged-out-without-keys"],
 )
-def test_it_tells_an_identity_from_a_blank_node(state, expected):
+def test_the_fault_tests_identity_check_tells_a_node_from_a_blank_one(state, expected):
     assert state_has_identity(state) is expected

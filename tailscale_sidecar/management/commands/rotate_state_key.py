@@ -51,11 +51,7 @@ class Command(BaseCommand):
                         "add the key it was encrypted with after the new one and run this "
                         "again. Nothing was changed."
                     ) from None
-                # A plain UPDATE: the key is the same, so the supervisor has nothing
-                # to apply (DesiredConfig.update would bump the generation).
-                DesiredConfig.objects.filter(pk=SINGLETON_PK).update(
-                    auth_key_encrypted=rotated_auth_key
-                )
+                DesiredConfig.store_reencrypted_auth_key(rotated_auth_key)
                 auth_keys = 1
             StoredState.objects.bulk_update(versions, ["ciphertext"], batch_size=100)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from tailscale_sidecar.supervisor.loop import Supervisor
 
@@ -21,7 +21,10 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def handle(self, *args: object, **options: object) -> None:
-        supervisor = Supervisor()
+        try:
+            supervisor = Supervisor()
+        except PermissionError as exc:  # a directory it may not use: the message says which
+            raise CommandError(str(exc)) from None
 
         def stop(signum: int, frame: object) -> None:
             supervisor.request_stop()
