@@ -35,6 +35,7 @@ from tailscale_sidecar.simulator.harness import (  # noqa: E402
     LOCALAPI_HOST,
     FakeControl,
     FakeTailscaled,
+    SupervisorProcess,
     fake_tailscaled_path,
     wait_for,
 )
@@ -152,58 +153,20 @@ def stop_group(proc: subprocess.Popen, timeout: float = 20.0) -> None:
             proc.wait()
 
 
-class Supervisor:
-    """`manage.py tailscale_supervisor` as a child process with its output in a file."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env = env
-        self.log_path = log_path
-        self.data_dir = Path(env["TRACEARR_DATA_DIR"])
-        with log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "manage.py", "tailscale_supervisor"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    @property
-    def socket_path(self) -> Path:
-        return self.data_dir / "run" / "tailscaled.sock"
-
-    def tailscaled_pid(self) -> int | None:
-        try:
-            return json.loads((self.data_dir / "run" / "tailscaled.pid").read_text())["pid"]
-        except (FileNotFoundError, json.JSONDecodeError, KeyError):
-            return None
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        # A tailscaled it started dies with it (parent-death pipe); make sure.
-        pid = self.tailscaled_pid()
-        if pid is not None:
-            kill_if_ours(pid, str(self.socket_path))
+def start_supervisor(env: dict[str, str], log_path: Path) -> SupervisorProcess:
+    """This checkout's `manage.py tailscale_supervisor`, its output appended to `log_path`."""
+    return SupervisorProcess(env, log_path, cwd=ROOT)
 
 
-def kill_if_ours(pid: int, socket_path: str) -> None:
-    """SIGKILL `pid` only if it is a tailscaled serving `socket_path`."""
-    import psutil
+def tailscaled_socket(env: dict[str, str]) -> Path:
+    """Where a supervisor started with `env` has tailscaled's LocalAPI (the default run dir)."""
+    return Path(env["TRACEARR_DATA_DIR"]) / "run" / "tailscaled.sock"
 
-    try:
-        proc = psutil.Process(pid)
-        if f"--socket={socket_path}" in proc.cmdline():
-            proc.send_signal(signal.SIGCONT)
-            proc.kill()
-    except psutil.Error:
-        pass
+
+def newest_tailscaled(supervisor: SupervisorProcess) -> int | None:
+    """The pid of the tailscaled the supervisor started last."""
+    pids = supervisor.tailscaled_pids()
+    return pids[-1] if pids else None
 
 
 def localapi_status(socket_path: Path | str, timeout: float = 2.0) -> dict | None:
@@ -231,7 +194,9 @@ def running_as(socket_path: Path | str, node_id: str) -> Callable[[], bool]:
     return check
 
 
-def join_supervised_node(env: BenchEnv, control: FakeControl, **supervisor_env: str) -> Supervisor:
+def join_supervised_node(
+    env: BenchEnv, control: FakeControl, **supervisor_env: str
+) -> SupervisorProcess:
     """Start a supervisor on the simulator, join with an auth key, wait for Running."""
     from tailscale_sidecar.models import DesiredConfig, ObservedStatus
 
@@ -242,7 +207,7 @@ def join_supervised_node(env: BenchEnv, control: FakeControl, **supervisor_env: 
         "TAILSCALE_AUTHKEY": control.create_auth_key(reusable=True),
         **supervisor_env,
     }
-    supervisor = Supervisor(child_env, env.root / "supervisor.log")
+    supervisor = start_supervisor(child_env, env.root / "supervisor.log")
     DesiredConfig.update(enabled=True, hostname="bench-node")
     wait_for(
         lambda: ObservedStatus.load().phase == "running",
@@ -254,7 +219,7 @@ def join_supervised_node(env: BenchEnv, control: FakeControl, **supervisor_env: 
 
 @dataclass
 class SupervisedRun:
-    supervisor: Supervisor
+    supervisor: SupervisorProcess
     node_id: str
     floor: FakeTailscaled
     floor_id: str
@@ -275,7 +240,7 @@ def supervised_node_with_floor(**supervisor_env: str) -> Iterator[SupervisedRun]
         yield SupervisedRun(supervisor, ObservedStatus.load().node_id, floor, floor_id)
     finally:
         if supervisor is not None:
-            supervisor.stop()
+            supervisor.cleanup()
         control.stop()
         env.cleanup()
 

@@ -18,20 +18,22 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from _common import (
     ROOT,
     BenchEnv,
     FakeControl,
-    Supervisor,
     floor_node,
     free_port,
     http_ok,
     join_supervised_node,
     ms,
     running_as,
+    start_supervisor,
     stop_group,
     summary,
+    tailscaled_socket,
     time_floor_start,
     wait_for,
     write_results,
@@ -91,19 +93,19 @@ def bench_restore(env: BenchEnv, rounds: int) -> tuple[list[float], list[float]]
         node_id = ObservedStatus.load().node_id
         floor, floor_id = floor_node(control, env.root)
         sup_env, log_path = supervisor.env, supervisor.log_path
-        state_dir = supervisor.data_dir / "tailscale"
+        state_dir = Path(sup_env["TRACEARR_DATA_DIR"]) / "tailscale"
         for _ in range(rounds):
-            supervisor.stop()
+            supervisor.cleanup()
             assert StoredState.objects.exists(), "nothing stored to restore from"
             shutil.rmtree(state_dir)
             started = time.monotonic()
-            supervisor = Supervisor(sup_env, log_path)
-            wait_for(running_as(supervisor.socket_path, node_id), timeout=60, interval=0.01)
+            supervisor = start_supervisor(sup_env, log_path)
+            wait_for(running_as(tailscaled_socket(sup_env), node_id), timeout=60, interval=0.01)
             restores.append(time.monotonic() - started)
             floors.append(time_floor_start(floor, floor_id))
     finally:
         if supervisor is not None:
-            supervisor.stop()
+            supervisor.cleanup()
         control.stop()
     return restores, floors
 

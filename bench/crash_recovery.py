@@ -16,9 +16,11 @@ import time
 
 from _common import (
     ms,
+    newest_tailscaled,
     running_as,
     summary,
     supervised_node_with_floor,
+    tailscaled_socket,
     time_floor_start,
     wait_for,
     write_results,
@@ -49,12 +51,14 @@ def main() -> int:
         floors: list[float] = []
         for _ in range(args.kills):
             wait_for(lambda: ObservedStatus.load().restart_count == 0, timeout=30)
-            victim = supervisor.tailscaled_pid()
+            victim = newest_tailscaled(supervisor)
             killed_at = time.monotonic()
             os.kill(victim, signal.SIGKILL)
-            wait_for(lambda v=victim: supervisor.tailscaled_pid() not in (None, v), interval=0.01)
+            wait_for(lambda v=victim: newest_tailscaled(supervisor) not in (None, v), interval=0.01)
             respawn.append(time.monotonic() - killed_at)
-            wait_for(running_as(supervisor.socket_path, node_id), timeout=30, interval=0.01)
+            wait_for(
+                running_as(tailscaled_socket(supervisor.env), node_id), timeout=30, interval=0.01
+            )
             recovery.append(time.monotonic() - killed_at)
             floors.append(time_floor_start(floor, floor_id))
 

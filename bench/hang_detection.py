@@ -18,9 +18,11 @@ import time
 
 from _common import (
     ms,
+    newest_tailscaled,
     running_as,
     summary,
     supervised_node_with_floor,
+    tailscaled_socket,
     time_floor_start,
     wait_for,
     write_results,
@@ -52,23 +54,25 @@ def main() -> int:
         floors: list[float] = []
         for _ in range(args.hangs):
             wait_for(lambda: ObservedStatus.load().restart_count == 0, timeout=30)
-            victim = supervisor.tailscaled_pid()
+            victim = newest_tailscaled(supervisor)
             stopped_at = time.monotonic()
             os.kill(victim, signal.SIGSTOP)
             wait_for(
                 lambda v=victim: (
-                    ObservedStatus.load().phase != "running" or supervisor.tailscaled_pid() != v
+                    ObservedStatus.load().phase != "running" or newest_tailscaled(supervisor) != v
                 ),
                 timeout=INTERVAL + PROBE_TIMEOUT + 10,
                 interval=0.01,
             )
             detect.append(time.monotonic() - stopped_at)
             wait_for(
-                lambda v=victim: supervisor.tailscaled_pid() not in (None, v),
+                lambda v=victim: newest_tailscaled(supervisor) not in (None, v),
                 timeout=30,
                 interval=0.01,
             )
-            wait_for(running_as(supervisor.socket_path, node_id), timeout=30, interval=0.01)
+            wait_for(
+                running_as(tailscaled_socket(supervisor.env), node_id), timeout=30, interval=0.01
+            )
             running.append(time.monotonic() - stopped_at)
             floors.append(time_floor_start(floor, floor_id))
 

@@ -42,13 +42,14 @@ from _common import (
     BenchEnv,
     FakeControl,
     FakeTailscaled,
-    Supervisor,
     fake_tailscaled_path,
     free_port,
     http_ok,
     localapi_status,
+    start_supervisor,
     stop_group,
     summary,
+    tailscaled_socket,
     wait_for,
     write_results,
 )
@@ -195,7 +196,7 @@ def main() -> int:
         "TAILSCALED_BIN": fake_tailscaled_path(),
         "TAILSCALE_CONTROL_URL": control.url,
     }
-    supervisor = Supervisor(supervisor_env, env.root / "supervisor.log")
+    supervisor = start_supervisor(supervisor_env, env.root / "supervisor.log")
     port = free_port()
     web_env = {
         **supervisor_env,
@@ -237,11 +238,9 @@ def main() -> int:
             page.wait_for_url("**/settings/tailscale/")
             page.wait_for_function(ENABLE_VISIBLE, polling="raf", timeout=60_000)
             # One warm-up round: first imports, first login at control.
-            one_round(page, db_path, supervisor.data_dir / "run" / "tailscaled.sock", 0)
+            one_round(page, db_path, tailscaled_socket(supervisor_env), 0)
             for n in range(1, args.rounds + 1):
-                rounds.append(
-                    one_round(page, db_path, supervisor.data_dir / "run" / "tailscaled.sock", n)
-                )
+                rounds.append(one_round(page, db_path, tailscaled_socket(supervisor_env), n))
                 floors.append(simulator_enable_floor(control, env.root, n))
             browser.close()
     finally:
@@ -252,7 +251,7 @@ def main() -> int:
             .read_text(errors="replace")
             .count("Service Unavailable: /api/v1/tailscale/stream")
         )
-        supervisor.stop()
+        supervisor.cleanup()
         control.stop()
         env.cleanup()
 

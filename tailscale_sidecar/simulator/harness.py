@@ -1,14 +1,19 @@
-"""Start the simulator's processes from Python: tests, benchmarks and demo mode.
+"""Start the simulator's processes, and the supervisor under test, from Python.
 
     with FakeControl(data_dir) as control, FakeTailscaled(state_dir) as daemon:
         ...  # talk to daemon.socket_path; drive control's admin API
 
-Both are real child processes in their own process group, stopped by PID.
+    supervisor = SupervisorProcess(env, log_path, cwd=project_dir)  # manage.py's dir
+
+Tests, benchmarks and demo mode use these. Each is a real child process in its
+own process group, stopped by PID, never by name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
+import psutil
 
 LOCALAPI_HOST = "local-tailscaled.sock"
 
@@ -301,3 +307,73 @@ class FakeTailscaled:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class SupervisorProcess:
+    """`manage.py tailscale_supervisor` in its own session, its output appended to `log_path`.
+
+    `cwd` is the directory of the project's manage.py. `stop()` only stops the
+    supervisor, so a test can see what it does to its tailscaled; `cleanup()`
+    also kills any tailscaled it started that is still there.
+    """
+
+    _STARTED = re.compile(r"started tailscaled pid=(\d+)")
+
+    def __init__(self, env: dict[str, str], log_path: Path, cwd: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        # create_time has a coarse clock: a second of slack, never a younger process missed.
+        self._started_at = time.time() - 1
+        with log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "manage.py", "tailscale_supervisor"],
+                cwd=cwd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def tailscaled_pids(self) -> list[int]:
+        """Every tailscaled this supervisor started, in order (from its log)."""
+        return [int(pid) for pid in self._STARTED.findall(self.log_text())]
+
+    def spawn_count(self) -> int:
+        return len(self.tailscaled_pids())
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM and wait; SIGKILL its process group if it does not exit in time."""
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        return self.proc.wait(5)
+
+    def kill(self) -> None:
+        if self.alive():
+            self.proc.kill()
+        self.proc.wait(5)
+
+    def cleanup(self) -> None:
+        """Stop it, and any tailscaled of its own that survived (SIGSTOPped, orphaned)."""
+        with contextlib.suppress(Exception):
+            self.stop()
+        for pid in self.tailscaled_pids():
+            with contextlib.suppress(psutil.Error):
+                proc = psutil.Process(pid)
+                ours = "--tun=userspace-networking" in proc.cmdline()
+                if ours and proc.create_time() >= self._started_at:
+                    proc.send_signal(signal.SIGCONT)
+                    proc.kill()

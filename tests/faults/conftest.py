@@ -11,8 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tailscale_sidecar.simulator.harness import fake_tailscaled_path
-from tests.fixtures.processes import SupervisorProcess
+from tailscale_sidecar.simulator.harness import SupervisorProcess, fake_tailscaled_path
 
 
 @pytest.fixture

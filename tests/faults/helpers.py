@@ -7,10 +7,9 @@ import json
 import psutil
 
 from tailscale_sidecar.models import ObservedStatus, StoredState
-from tailscale_sidecar.simulator.harness import wait_for
+from tailscale_sidecar.simulator.harness import SupervisorProcess, wait_for
 from tailscale_sidecar.state.crypto import get_cipher
 from tailscale_sidecar.state.store import validate_state
-from tests.fixtures.processes import SupervisorProcess
 from tests.state.helpers import state_has_identity
 from tests.supervisor.helpers import TIMEOUT, data_dir
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tailscale_sidecar.simulator.harness import fake_tailscaled_path
+from tailscale_sidecar.simulator.harness import SupervisorProcess, fake_tailscaled_path
 from tests.ship.helpers import ROOT, VENV_BIN, base_env, free_port, short_tmp_dir, wait_for
 
 DOC = (ROOT / "docs" / "embedding.md").read_text()
@@ -59,7 +59,7 @@ def start(argv: list[str], cwd: Path, env: dict[str, str], log: Path) -> subproc
 
 
 def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group we started (the supervisor stops its tailscaled)."""
+    """SIGTERM the process group we started."""
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -117,7 +117,7 @@ def test_a_fresh_project_reaches_running(project: Path, fake_control) -> None:
     web = start(
         [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], project, env, project / "web.log"
     )
-    supervisor = start([*manage, "tailscale_supervisor"], project, env, project / "sup.log")
+    supervisor = SupervisorProcess(env, project / "sup.log", cwd=project)
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {token}"}
     logs = lambda: (project / "web.log").read_text() + (project / "sup.log").read_text()  # noqa: E731
@@ -138,7 +138,7 @@ def test_a_fresh_project_reaches_running(project: Path, fake_control) -> None:
         assert enabled.json()["phase"] == "starting"
 
         def status() -> dict:
-            assert supervisor.poll() is None, logs()
+            assert supervisor.alive(), logs()
             return httpx.get(f"{base}/api/v1/tailscale", headers=auth, timeout=5).json()
 
         auth_url = wait_for(lambda: status()["auth_url"], timeout=TIMEOUT)
@@ -167,5 +167,5 @@ def test_a_fresh_project_reaches_running(project: Path, fake_control) -> None:
         assert "old state version" in run([*manage, "prune_state_versions"], project, env)
         assert "node key" in run([*manage, "check_key_expiry"], project, env)
     finally:
-        stop(supervisor)
+        supervisor.cleanup()
         stop(web)

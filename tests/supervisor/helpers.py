@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus
-from tailscale_sidecar.simulator.harness import wait_for
-from tests.fixtures.processes import SupervisorProcess
+from tailscale_sidecar.simulator.harness import SupervisorProcess, wait_for
 
 TIMEOUT = 20.0
 
