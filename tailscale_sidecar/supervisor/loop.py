@@ -82,12 +82,12 @@ class Supervisor:
                 try:
                     self._serve()
                 except LeaseLost:
+                    holder = self.lease.holder or "another supervisor"
                     log.error(
                         "lost the supervisor lease to %s; stopping tailscaled and standing by",
-                        self.lease.holder or "another supervisor",
+                        holder,
                     )
                     self.nudges.unbind()
-                    holder = self.lease.holder or "another supervisor"
                     record(Kind.LEASE_TAKEN_OVER, f"{holder} took over the node.", holder=holder)
                     self.life.stop()
                     # Not flushed: the other supervisor's state is the node's now.
@@ -133,10 +133,7 @@ class Supervisor:
     def _shutdown(self) -> None:
         log.info("supervisor stopping")
         enabled = self.desired is not None and self.desired.enabled
-        if self.life.node is not None:
-            self.report.observe(phase=Phase.STOPPING)
-        self.life.stop()
-        self.state.stop(flush=True)
+        self._stop_node()
         # Enabled but no supervisor: "stopping" plus a stale heartbeat tells the page.
         if not enabled:
             self.report.observe(phase=Phase.DISABLED)
@@ -230,11 +227,15 @@ class Supervisor:
 
     # --- actions: disable, reset, retry --------------------------------------
 
-    def _disable(self) -> None:
+    def _stop_node(self) -> None:
+        """Stop tailscaled (shown as stopping meanwhile) and store its last state."""
         if self.life.node is not None:
             self.report.observe(phase=Phase.STOPPING)
         self.life.stop()
         self.state.stop(flush=True)
+
+    def _disable(self) -> None:
+        self._stop_node()
         self.life.clear_failure()
         self.report.observe(
             phase=Phase.DISABLED,
