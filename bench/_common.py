@@ -142,10 +142,12 @@ class BenchEnv:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def stop_group(proc: subprocess.Popen, timeout: float = 20.0) -> None:
-    """SIGTERM the child's process group, SIGKILL it if it lingers."""
+def stop_group(
+    proc: subprocess.Popen, timeout: float = 20.0, sig: signal.Signals = signal.SIGTERM
+) -> None:
+    """Signal the child's process group (SIGTERM unless told), SIGKILL it if it lingers."""
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, sig)
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:

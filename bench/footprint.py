@@ -34,7 +34,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from _common import ROOT, free_port, http_ok, wait_for, write_results
+from _common import ROOT, free_port, http_ok, stop_group, wait_for, write_results
 
 TARGET_PSS_MB = 200
 TARGET_WRITES_PER_MIN = 6
@@ -227,13 +227,7 @@ def main() -> int:
             with contextlib.suppress(psutil.NoSuchProcess):
                 cpu[proc.pid] = (sum(proc.cpu_times()[:2]) - cpu0[proc.pid]) / wall * 100
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(app.pid, signal.SIGINT)
-        try:
-            app.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(app.pid, signal.SIGKILL)
-            app.wait()
+        stop_group(app, timeout=30, sig=signal.SIGINT)  # Ctrl-C, as a user stops it
         log.close()
         shutil.rmtree(data_dir, ignore_errors=True)
 
