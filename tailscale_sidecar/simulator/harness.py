@@ -191,6 +191,10 @@ class FakeControl:
     def set_offline(self, on: bool) -> None:
         self._call("POST", "/admin/api/settings", {"offline": on})
 
+    def set_https(self, on: bool) -> None:
+        """The tailnet's HTTPS certificates feature (CertDomains in every node's status)."""
+        self._call("POST", "/admin/api/settings", {"https": on})
+
     def auth_urls(self) -> list[dict[str, object]]:
         return self._list("/admin/api/auth-urls")
 

@@ -93,7 +93,7 @@ class Tailnet:
 
     def update_settings(self, values: dict) -> dict:
         with self.changed:
-            for key in ("require_machine_auth", "offline"):
+            for key in ("require_machine_auth", "offline", "https"):
                 if key in values:
                     self.data["settings"][key] = bool(values[key])
             self._commit()
@@ -320,6 +320,8 @@ class Tailnet:
             "user_profiles": users,
             "domain": self.name,
             "magic_dns_suffix": self.magic_dns_suffix,
+            # DNS.CertDomains: the names control helps get certificates for, only with HTTPS on.
+            "cert_domains": [self.dns_name(node).rstrip(".")] if self.setting("https") else None,
         }
 
     # --- views -------------------------------------------------------------

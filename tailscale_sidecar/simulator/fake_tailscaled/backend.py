@@ -16,7 +16,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from . import bus, control_client, keys, prefs
+from . import bus, control_client, keys, prefs, serve
 from .control_client import ControlRejected, ControlUnreachable
 from .logs import logf
 from .store import MemStore
@@ -58,6 +58,10 @@ class BackendError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ETagMismatch(Exception):
+    """serve-config If-Match named a config that is no longer current."""
 
 
 def _now_text() -> str:
@@ -249,6 +253,44 @@ class Backend:
 
     def prefs_view(self) -> dict:
         return prefs.api_view(self.prefs)
+
+    # --- serve config ------------------------------------------------------
+    def serve_config(self) -> dict | None:
+        """The config in force: stored under `_serve/<profile>`, loaded only with a netmap.
+
+        Foreground sessions whose bus watcher has gone are dropped, as on reload.
+        """
+        with self.lock:
+            if self.netmap is None or not self.profile_id:
+                return None
+            raw = self.store.read(f"_serve/{self.profile_id}")
+        try:
+            config = json.loads(raw) if raw else None
+        except ValueError:
+            config = None
+        if not isinstance(config, dict):
+            return None
+        if config.get("Foreground"):
+            live = self.bus.session_ids()
+            kept = {k: v for k, v in config["Foreground"].items() if k in live}
+            config = {k: v for k, v in config.items() if k != "Foreground"}
+            if kept:
+                config["Foreground"] = kept
+        return config
+
+    def set_serve_config(self, config: dict, if_match: str) -> None:
+        """setServeConfigLocked: checks in tailscaled's order, then one store write."""
+        with self.lock:
+            if serve.funnel_on(config) and self.prefs["ShieldsUp"]:
+                raise serve.ServeConfigError("Unable to turn on Funnel while shields-up is enabled")
+            if self.netmap is None:
+                raise serve.ServeConfigError("netMap is nil")
+            current = self.serve_config()
+            if if_match and if_match != serve.etag(current):
+                raise ETagMismatch("etag mismatch")
+            serve.validate_update(current, config)
+            self.store.write(f"_serve/{self.profile_id}", serve.encode(config))
+            logf(f"serve: config set ({len(config.get('TCP') or {})} TCP ports)")
 
     # --- startup and LocalAPI operations -----------------------------------
     def boot(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import uuid
 
 # ipn.NotifyWatchOpt bits (ipn/backend.go).
 INITIAL_STATE = 2
@@ -62,6 +63,8 @@ def notify(version: str, **fields: object) -> dict:
 class Watcher:
     def __init__(self, mask: int) -> None:
         self.mask = mask
+        # Every watcher is a session; foreground serve configs live as long as theirs.
+        self.session_id = uuid.uuid4().hex
         self.messages: queue.Queue[dict | None] = queue.Queue(maxsize=QUEUE_LIMIT)
 
 
@@ -77,6 +80,10 @@ class Bus:
     def remove(self, watcher: Watcher) -> None:
         with self._lock:
             self._watchers.discard(watcher)
+
+    def session_ids(self) -> set[str]:
+        with self._lock:
+            return {watcher.session_id for watcher in self._watchers}
 
     def send(self, message: dict) -> None:
         with self._lock:

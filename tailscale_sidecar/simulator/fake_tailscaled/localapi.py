@@ -16,13 +16,12 @@ import socketserver
 import struct
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
-from . import bus
-from .backend import NEEDS_LOGIN, Backend, BackendError
+from . import bus, serve
+from .backend import NEEDS_LOGIN, Backend, BackendError, ETagMismatch
 from .prefs import PrefsError, check
 from .status import WhoisError, build_status, user_metrics, whois
 
@@ -84,8 +83,10 @@ class LocalAPIHandler(BaseHTTPRequestHandler):
             threading.Event().wait()
 
     # --- responses ---------------------------------------------------------
-    def _headers(self, status: int, content_type: str, length: int | None) -> None:
+    def _headers(self, status: int, content_type: str, length: int | None, etag: str = "") -> None:
         self.send_response(status)
+        if etag:
+            self.send_header("Etag", etag)
         self.send_header("Tailscale-Version", self.server.version)
         self.send_header("Tailscale-Cap", str(CAPABILITY_VERSION))
         self.send_header("Content-Security-Policy", _CSP)
@@ -120,12 +121,15 @@ class LocalAPIHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _can_write(self) -> bool:
+    def _peer_uid(self) -> int:
         creds = self.request.getsockopt(
             socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")
         )
         _pid, uid, _gid = struct.unpack("3i", creds)
-        return uid in (0, os.getuid())
+        return uid
+
+    def _can_write(self) -> bool:
+        return self._peer_uid() in (0, os.getuid())
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -244,6 +248,35 @@ class LocalAPIHandler(BaseHTTPRequestHandler):
             return self._text(err.status, str(err))
         self._json(200, result, indent=True)
 
+    def serve_config(self, method: str, query: dict, body: bytes) -> None:
+        if method == "GET":
+            config = self.backend.serve_config()
+            encoded = serve.encode(config)
+            self._headers(200, "application/json", len(encoded), etag=serve.etag(config))
+            self.wfile.write(encoded)
+            return None
+        if method != "POST":
+            return self._text(405, "method not allowed")
+        if not self._can_write():
+            return self._text(403, "serve config denied")
+        try:
+            config = serve.normalize(body)
+        except serve.ServeConfigError as err:
+            return self._json(500, {"error": f"decoding config: {err}"})
+        if serve.needs_local_admin(config) and self._peer_uid() != 0:
+            return self._text(
+                401,
+                "must be root, or be an operator and able to run 'sudo tailscale' "
+                "to serve a path or Unix socket",
+            )
+        try:
+            self.backend.set_serve_config(config, self.headers.get("If-Match", ""))
+        except ETagMismatch as err:
+            return self._text(412, str(err))
+        except serve.ServeConfigError as err:
+            return self._json(500, {"error": f"updating config: {err}"})
+        self._reply(200)
+
     def usermetrics(self, method: str, query: dict, body: bytes) -> None:
         text = user_metrics(self.backend).encode()
         self._reply(200, text, "text/plain; version=0.0.4; charset=utf-8")
@@ -258,7 +291,7 @@ class LocalAPIHandler(BaseHTTPRequestHandler):
         with backend.lock:
             # Registered under the lock, so nothing between snapshot and stream is lost.
             backend.bus.add(watcher)
-            snapshot = self._snapshot(backend, mask)
+            snapshot = self._snapshot(backend, watcher)
         self.close_connection = True
         try:
             self._headers(200, "application/json", None)
@@ -272,10 +305,11 @@ class LocalAPIHandler(BaseHTTPRequestHandler):
         finally:
             backend.bus.remove(watcher)
 
-    def _snapshot(self, backend: Backend, mask: int) -> dict:
+    def _snapshot(self, backend: Backend, watcher: bus.Watcher) -> dict:
+        mask = watcher.mask
         fields: dict = {}
         if mask & bus.INITIAL_STATE:
-            fields["SessionID"] = uuid.uuid4().hex
+            fields["SessionID"] = watcher.session_id
             fields["State"] = backend.state
             if backend.state == NEEDS_LOGIN and backend.auth_url:
                 fields["BrowseToURL"] = backend.auth_url
@@ -326,6 +360,7 @@ ROUTES: dict[str, Callable[[LocalAPIHandler, str, dict, bytes], None]] = {
     "logout": LocalAPIHandler.logout,
     "reset-auth": LocalAPIHandler.reset_auth,
     "whois": LocalAPIHandler.whois,
+    "serve-config": LocalAPIHandler.serve_config,
     "usermetrics": LocalAPIHandler.usermetrics,
     "watch-ipn-bus": LocalAPIHandler.watch_ipn_bus,
 }

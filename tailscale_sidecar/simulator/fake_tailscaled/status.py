@@ -115,7 +115,7 @@ def build_status(backend: Backend, *, peers: bool = True) -> dict:
                 if nm
                 else None
             ),
-            "CertDomains": [self_status["DNSName"].rstrip(".")] if nm else None,
+            "CertDomains": nm.get("cert_domains") if nm else None,
             "Peer": peer_map if peers else None,
             "User": users or None,
             "ClientVersion": None,
