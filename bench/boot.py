@@ -1,6 +1,6 @@
 """Boot times: `bin/run` to healthy, and a supervisor restoring the node from the DB.
 
-1. `bin/run` on a fresh data dir (migrate, owner, collectstatic, honcho with
+1. `bin/run` on a fresh data dir (migrate, owner, collectstatic, tracearr.procfile with
    web, supervisor, worker) until GET /api/v1/health answers 200.
    Baseline, interleaved: gunicorn alone on the same, already migrated, data.
 2. A new supervisor with the state dir deleted (only the encrypted DB copy

@@ -1,6 +1,6 @@
 """Memory, CPU and database writes of the whole app, idle, with the node running.
 
-Runs `bin/run --demo` (the process tree a user gets: honcho, gunicorn, the
+Runs `bin/run --demo` (the process tree a user gets: the Procfile runner, gunicorn, the
 supervisor, the Celery worker, the simulated control and tailscaled) on a
 throw-away data dir, joins the tailnet through the page as the owner would,
 lets it settle, then for --seconds samples every process of the tree once a
@@ -71,7 +71,7 @@ def label(proc: psutil.Process) -> str:
         ("fake-tailscaled", "fake tailscaled"),
         ("tracearr.worker", "celery worker"),
         ("celery", "celery worker"),
-        ("honcho", "honcho"),
+        ("tracearr.procfile", "procfile runner"),
     ):
         if needle in text:
             return name

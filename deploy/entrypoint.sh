@@ -1,7 +1,7 @@
 #!/bin/sh
 # Start tracearr: wait for the database, migrate under a lock, create the owner
 # if asked to, collect static files, then run every process of the Procfile
-# under honcho (which forwards SIGTERM/SIGINT to all of them).
+# under tracearr.procfile (which forwards SIGTERM/SIGINT to all of them).
 #
 # Environment it reads (the app reads more; see .env.example):
 #   APP_ROOT              the checkout or /app in the image (default /app)
@@ -26,7 +26,6 @@ mkdir -p "$DATA_DIR"
 export TRACEARR_DATA_DIR="$DATA_DIR"
 
 export PORT="${PORT:-3000}"
-export TRACEARR_WEB_PORT="$PORT"
 export TRACEARR_BIND="${TRACEARR_BIND:-127.0.0.1}"
 
 log() { echo "entrypoint: $*" >&2; }
@@ -96,7 +95,6 @@ else
 fi
 log "tracearr is starting on http://$url_host:$PORT/ - $login"
 
-# `-e /dev/null`: honcho would otherwise read $APP_ROOT/.env into the processes
-# only, after the steps above ran without it. The caller provides the
-# environment (Compose's env_file; bin/run reads .env itself).
-exec honcho start --no-colour -e /dev/null -f "$PROCFILE" -d "$APP_ROOT"
+# The caller provides the environment (Compose's env_file; bin/run reads .env
+# itself): the runner passes it on unchanged and reads no .env of its own.
+exec python -m tracearr.procfile "$PROCFILE" --cwd "$APP_ROOT"

@@ -12,7 +12,7 @@ ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 DOCUMENTED = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE, re.MULTILINE))
 
 # Set by the entrypoint for the Procfile, or by the platform: not configuration.
-NOT_CONFIGURATION = {"TRACEARR_WEB_PORT", "PATH", "HOME"}
+NOT_CONFIGURATION = {"PATH", "HOME"}
 
 SOURCES = {
     "tracearr/settings.py": r"""(?:env\.\w+|env_bool|env)\(\s*["']([A-Z][A-Z0-9_]+)["']""",

@@ -1,4 +1,4 @@
-"""The Procfile parses as honcho reads it, and every entry names something real."""
+"""The Procfile parses as tracearr.procfile reads it, and every entry names something real."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import shlex
 import shutil
 
 from django.core.management import get_commands
-from honcho.environ import parse_procfile
+
+from tracearr.procfile import parse_procfile
 
 from .helpers import ROOT, VENV_BIN
 
@@ -14,24 +15,25 @@ PROCFILE = parse_procfile((ROOT / "Procfile").read_text())
 
 
 def argv(name: str) -> list[str]:
-    """The entry's program and arguments, after `PORT=… exec`."""
-    words = shlex.split(PROCFILE.processes[name])
+    """The entry's program and arguments, after `exec`."""
+    words = shlex.split(PROCFILE[name])
     while words and ("=" in words[0] or words[0] == "exec"):
         words.pop(0)
     return words
 
 
 def test_it_defines_the_three_processes():
-    assert set(PROCFILE.processes) == {"web", "supervisor", "worker"}
+    assert set(PROCFILE) == {"web", "supervisor", "worker"}
 
 
-def test_every_entry_pins_the_web_port_and_execs():
-    for name, command in PROCFILE.processes.items():
-        assert command.startswith("PORT=${TRACEARR_WEB_PORT:-3000} exec "), name
+def test_every_entry_execs_its_program():
+    """The program replaces the shell, so it is the process the runner signals and waits for."""
+    for name, command in PROCFILE.items():
+        assert command.startswith("exec "), name
 
 
 def test_programs_exist():
-    for name in PROCFILE.processes:
+    for name in PROCFILE:
         program = argv(name)[0]
         assert (VENV_BIN / program).exists() or shutil.which(program), f"{name}: {program}"
 
