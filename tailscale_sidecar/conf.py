@@ -12,7 +12,13 @@ Environment variables read here:
     TAILSCALED_BIN                      tailscaled binary (name on PATH or a path)
     TAILSCALE_STATE_KEYS / _FILE        Fernet keys for the node's stored state
     TAILSCALE_STATE_VERSIONS_KEPT       encrypted state versions kept
-    TAILSCALE_AUTHKEY                   auth key for headless joins
+    TAILSCALE_AUTHKEY                   auth key for headless joins (or tskey-client-…?…)
+    TAILSCALE_OAUTH_CLIENT_SECRET / _FILE  OAuth client secret that mints the auth key
+    TAILSCALE_OAUTH_CLIENT_ID           that client's id (optional)
+    TAILSCALE_OAUTH_EPHEMERAL           minted keys make ephemeral nodes
+    TAILSCALE_OAUTH_PREAUTHORIZED       minted keys skip device approval
+    TAILSCALE_API_URL                   Tailscale API the OAuth client talks to
+    TAILSCALE_TAGS                      default tags, comma-separated (needed with OAuth)
     TAILSCALE_HOSTNAME                  default node name
     TAILSCALE_CONTROL_URL               login server ("" = Tailscale's)
     TAILSCALE_OUTBOUND_PROXY            run tailscaled's SOCKS5/HTTP proxy
@@ -41,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -72,6 +78,25 @@ def _words(name: str, raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _tags(name: str, raw: str) -> list[str]:
+    from tailscale_sidecar.validation import validate_tags
+
+    try:
+        return validate_tags(raw)
+    except ValidationError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc.messages[0]}") from None
+
+
+def _client_secret(name: str, raw: str) -> str:
+    secret = raw.strip()
+    if secret and not secret.startswith("tskey-client-"):
+        raise ImproperlyConfigured(
+            f"{name} must be an OAuth client secret (tskey-client-…); "
+            "an auth key (tskey-auth-…) goes in TAILSCALE_AUTHKEY."
+        )
+    return secret
+
+
 def _seconds_list(name: str, raw: str) -> list[float]:
     return [_number(float)(name, item) for item in _words(name, raw)]
 
@@ -89,6 +114,15 @@ DEFAULTS: dict[str, tuple[str, Callable[[str, str], Any], Any]] = {
     "TAILSCALE_STATE_KEYS": ("TAILSCALE_STATE_KEYS", _words, list),
     "TAILSCALE_STATE_VERSIONS_KEPT": ("TAILSCALE_STATE_VERSIONS_KEPT", _number(int), 10),
     "TAILSCALE_AUTHKEY": ("TAILSCALE_AUTHKEY", _text, ""),
+    "TAILSCALE_OAUTH_CLIENT_SECRET": ("TAILSCALE_OAUTH_CLIENT_SECRET", _client_secret, ""),
+    "TAILSCALE_OAUTH_CLIENT_ID": ("TAILSCALE_OAUTH_CLIENT_ID", _text, ""),
+    # Off by default, unlike the CLI: this app keeps its state, and an
+    # ephemeral node is deleted at control once it has been offline a while,
+    # so a restart after an outage would need a new login.
+    "TAILSCALE_OAUTH_EPHEMERAL": ("TAILSCALE_OAUTH_EPHEMERAL", parse_bool, False),
+    "TAILSCALE_OAUTH_PREAUTHORIZED": ("TAILSCALE_OAUTH_PREAUTHORIZED", parse_bool, True),
+    "TAILSCALE_API_URL": ("TAILSCALE_API_URL", _text, "https://api.tailscale.com"),
+    "TAILSCALE_TAGS": ("TAILSCALE_TAGS", _tags, list),
     "TAILSCALE_HOSTNAME": ("TAILSCALE_HOSTNAME", _text, ""),
     "TAILSCALE_CONTROL_URL": ("TAILSCALE_CONTROL_URL", _text, ""),
     "TAILSCALE_OUTBOUND_PROXY": ("TAILSCALE_OUTBOUND_PROXY", parse_bool, False),
@@ -122,6 +156,8 @@ def resolve(name: str) -> Any:
     if name == "TAILSCALE_STATE_KEYS" and os.environ.get("TAILSCALE_STATE_KEYS_FILE"):
         # A secrets file wins over the variable (Docker secrets; whitespace-separated).
         return Path(os.environ["TAILSCALE_STATE_KEYS_FILE"]).read_text().split()
+    if name == "TAILSCALE_OAUTH_CLIENT_SECRET" and os.environ.get(f"{env_name}_FILE"):
+        return parse(f"{env_name}_FILE", Path(os.environ[f"{env_name}_FILE"]).read_text())
     if raw is not None:
         return parse(env_name, raw)
     return default() if callable(default) else default

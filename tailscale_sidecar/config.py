@@ -49,7 +49,7 @@ def effective_config(desired: DesiredConfig) -> EffectiveConfig:
         enabled=desired.enabled,
         hostname=desired.hostname or default_hostname(),
         control_url=desired.control_url or settings.TAILSCALE_CONTROL_URL,
-        tags=tuple(sorted(set(desired.advertise_tags or []))),
+        tags=tuple(sorted(set(desired.advertise_tags or settings.TAILSCALE_TAGS))),
         outbound_proxy=(
             settings.TAILSCALE_OUTBOUND_PROXY
             if desired.outbound_proxy is None

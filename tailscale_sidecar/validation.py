@@ -12,12 +12,20 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from tailscale_sidecar.oauthkey import (
+    MISSING_TAGS,
+    OAuthKeyError,
+    is_client_secret,
+    parse_client_secret,
+)
 
 HOSTNAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 TAG_RE = re.compile(r"^tag:[A-Za-z][A-Za-z0-9-]*$")
 MAX_TAGS = 16
-MAX_AUTH_KEY_LENGTH = 200
+MAX_AUTH_KEY_LENGTH = 400
 AUTH_KEY_PREFIXES = ("tskey-auth-", "tskey-client-")
 
 
@@ -96,8 +104,13 @@ def validate_auth_key(value: str, tags: list[str]) -> str:
         )
     if len(key) > MAX_AUTH_KEY_LENGTH:
         raise ValidationError(f"The auth key is longer than {MAX_AUTH_KEY_LENGTH} characters.")
-    if key.startswith("tskey-client-") and not tags:
-        raise ValidationError("An OAuth client secret (tskey-client-…) needs at least one tag.")
+    if is_client_secret(key):
+        try:
+            parse_client_secret(key, settings.TAILSCALE_API_URL)
+        except OAuthKeyError as exc:
+            raise ValidationError(str(exc)) from None
+        if not tags:
+            raise ValidationError(MISSING_TAGS)
     return key
 
 
@@ -120,8 +133,8 @@ def clean_config(
     """Validate the fields that were given (None = not given), all or nothing.
 
     Returns cleaned values keyed by the same names; raises FieldErrors listing
-    every bad field so the owner can fix them in one go. `saved_tags` stand in
-    for `tags` when judging an OAuth secret sent without tags.
+    every bad field so the owner can fix them in one go. `saved_tags` (else
+    TAILSCALE_TAGS) stand in for `tags` when judging an OAuth secret sent without tags.
     """
     cleaned: dict[str, object] = {}
     errors: dict[str, str] = {}
@@ -134,7 +147,7 @@ def clean_config(
 
     if hostname is not None:
         check("hostname", lambda: validate_hostname(hostname))
-    key_tags = saved_tags or []
+    key_tags = saved_tags or settings.TAILSCALE_TAGS
     if tags is not None:
         try:
             key_tags = validate_tags(tags)

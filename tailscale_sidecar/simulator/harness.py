@@ -170,6 +170,14 @@ class FakeControl:
             raise RuntimeError(f"the admin API made a key that is not a string: {key!r}")
         return key
 
+    def create_oauth_client(self, tags: Sequence[str]) -> tuple[str, str]:
+        """A new OAuth client allowed to mint keys with `tags`: (client id, client secret)."""
+        made = self._object("POST", "/admin/api/oauth-clients", {"tags": list(tags)})
+        return str(made["client_id"]), str(made["client_secret"])
+
+    def oauth_clients(self) -> list[dict[str, object]]:
+        return self._list("/admin/api/oauth-clients")
+
     def nodes(self) -> list[dict[str, object]]:
         return self._list("/admin/api/nodes")
 

@@ -32,7 +32,7 @@ from tailscale_sidecar.supervisor import reconcile
 from tailscale_sidecar.supervisor.lease import make_lease
 from tailscale_sidecar.supervisor.lifecycle import Lifecycle
 from tailscale_sidecar.supervisor.logbuffer import LogBuffer
-from tailscale_sidecar.supervisor.noderun import NodeRun
+from tailscale_sidecar.supervisor.noderun import LoginKeyRefused, NodeRun
 from tailscale_sidecar.supervisor.redact import redact
 from tailscale_sidecar.supervisor.report import StatusReporter
 
@@ -209,6 +209,7 @@ class Supervisor:
     def _reconcile_node(self, node: NodeRun, desired: DesiredConfig, status: Status | None) -> bool:
         """One look at the node: log in, patch prefs, record what it reports."""
         fields: dict[str, Any] = {}
+        refused = ""
         for notify in node.take_notifies():
             fields |= reconcile.observed_from_notify(notify)
         try:
@@ -221,8 +222,14 @@ class Supervisor:
         except LocalAPIError as exc:
             log.warning("tailscaled LocalAPI call failed: %s", redact(str(exc)))
             return False
+        except LoginKeyRefused as exc:
+            fields |= {name: v for name, v in exc.observed.items() if name != "phase"}
+            refused = str(exc)
         finally:
             self.report.observe(**fields)
+        if refused:
+            # The node stays as it was (no `start`, no login link) until Retry.
+            self.life.fail(refused)
         return True
 
     # --- actions: disable, reset, retry --------------------------------------
@@ -274,6 +281,8 @@ class Supervisor:
         self.retry_done = desired.retry_generation
         if self.life.clear_failure():
             self.report.observe(restart_count=0, next_retry_at=None, last_error="")
+        if self.life.node is not None:
+            self.life.node.forget_logins()
         self.report.observe(retry_done_generation=desired.retry_generation)
 
     # --- the database --------------------------------------------------------

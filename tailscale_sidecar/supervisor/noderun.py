@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
+from tailscale_sidecar import oauthkey
 from tailscale_sidecar.config import EffectiveConfig
 from tailscale_sidecar.localapi import BackendState, LocalAPIClient, LocalAPIError, Notify, Status
 from tailscale_sidecar.supervisor import reconcile
@@ -30,6 +31,14 @@ from tailscale_sidecar.supervisor.reconcile import Call, NodePlan
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 20.0
+
+
+class LoginKeyRefused(Exception):
+    """No key could be minted for a login: the message says why, `observed` what the node shows."""
+
+    def __init__(self, message: str, observed: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.observed = observed
 
 
 class NodeRun:
@@ -134,7 +143,8 @@ class NodeRun:
     def reconcile(self, config: EffectiveConfig, status: Status | None = None) -> dict[str, Any]:
         """Make the calls the rules ask for; returns the observed fields.
 
-        `status` is one a health probe has just fetched. Raises LocalAPIError.
+        `status` is one a health probe has just fetched. Raises LocalAPIError,
+        and LoginKeyRefused when no key could be minted for a login.
         """
         if status is None:
             status = self.client.status()
@@ -144,14 +154,19 @@ class NodeRun:
         )
         # Remembered before sending: a slow `start` is never sent twice.
         self._logins = plan.logins
-        self._make_calls(plan, config)
+        try:
+            self._make_calls(plan, config)
+        except oauthkey.OAuthKeyError as exc:
+            raise LoginKeyRefused(str(exc), plan.observed | self.proxy_fields()) from None
         return plan.observed | self.proxy_fields()
 
     def _make_calls(self, plan: NodePlan, config: EffectiveConfig) -> None:
         for call in plan.calls:
             if call is Call.START:
+                # Minted here, only when a login needs a key, and handed straight to `start`.
+                key = oauthkey.login_key(reconcile.auth_key(config), config.tags)
                 log.info("starting the backend with the full prefs")
-                self.client.start(reconcile.full_prefs(config), reconcile.auth_key(config))
+                self.client.start(reconcile.full_prefs(config), key)
             elif call is Call.LOGIN_INTERACTIVE:
                 self.client.login_interactive()
             elif call is Call.PATCH_PREFS:
@@ -159,6 +174,10 @@ class NodeRun:
                 self.client.patch_prefs(plan.patch)
 
     # --- memory of this run --------------------------------------------------
+
+    def forget_logins(self) -> None:
+        """Make the login calls again on the next reconcile (Retry after a refused key)."""
+        self._logins = frozenset()
 
     def _logins_for(self, generation: int) -> frozenset[Call]:
         """The login calls made in this run for this desired generation."""

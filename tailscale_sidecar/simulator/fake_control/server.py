@@ -7,6 +7,7 @@ Noise-encrypted): fake-tailscaled is its only client.
   POST /machine/wait-auth  {auth_url}          long-poll -> {"node_id"} | {"pending": true}
   POST /machine/map        {node_key, hostname, since}  long-poll -> netmap | 401
   POST /machine/logout     {node_key}          -> {} | 401
+OAuth clients and the API v2 token and keys calls: oauth.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from . import oauth
 from .tailnet import RegisterError, Tailnet
 
 MAP_POLL_SECONDS = 25.0
@@ -92,6 +94,8 @@ class ControlHandler(BaseHTTPRequestHandler):
 
     # --- routing -----------------------------------------------------------
     def do_GET(self) -> None:
+        if oauth.handle(self):
+            return None
         if self.path == "/healthz":
             return self._send(200, b"ok", "text/plain; charset=utf-8")
         if self.path == "/admin/api/nodes":
@@ -105,6 +109,8 @@ class ControlHandler(BaseHTTPRequestHandler):
         self._json(404, {"error": "not found"})
 
     def do_POST(self) -> None:
+        if oauth.handle(self):
+            return None
         body = self._body()
         if self.path.startswith("/machine/"):
             return self._machine(self.path, body)
