@@ -55,24 +55,34 @@ def five_state_versions(env: dict[str, str]) -> dict[str, str]:
     return {**env, "TAILSCALE_STATE_VERSIONS_KEPT": "2"}
 
 
-def wait_for_prune() -> None:
+def worker_log(env: dict[str, str]) -> Path:
+    return Path(env["TRACEARR_DATA_DIR"]) / "worker.log"
+
+
+def wait_for_prune(env: dict[str, str]) -> None:
+    # Generous: on a loaded 2-core machine the worker's start-up (Django, Celery,
+    # the broker) alone has taken over 20 s.
     wait_for(
         lambda: StoredState.objects.count() == 2,
-        timeout=30,
-        message="the worker did not prune the state versions",
+        timeout=90,
+        message=lambda: (
+            "the worker did not prune the state versions; its log ends:\n"
+            + worker_log(env).read_text(errors="replace")[-3000:]
+        ),
     )
 
 
 @contextmanager
 def celery_worker(env: dict[str, str], command: list[str] = WORKER) -> Iterator[subprocess.Popen]:
-    worker = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with worker_log(env).open("ab") as log:
+        worker = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield worker
     finally:
@@ -90,7 +100,7 @@ def run_worker_and_prune(env: dict[str, str]) -> None:
         subprocess.run(
             [sys.executable, "-c", SEND_PRUNE], cwd=ROOT, env=env, check=True, timeout=60
         )
-        wait_for_prune()
+        wait_for_prune(env)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -116,6 +126,6 @@ def test_the_worker_runs_the_schedule_in_its_own_process(command, child_env, tmp
     env["DJANGO_SETTINGS_MODULE"] = "fast_schedule_settings"
 
     with celery_worker(env, command=command) as worker:
-        wait_for_prune()  # nobody sent a task: the schedule did
+        wait_for_prune(env)  # nobody sent a task: the schedule did
         assert psutil.Process(worker.pid).children(recursive=True) == []
     assert list(Path(env["TRACEARR_DATA_DIR"]).glob("celerybeat-schedule*"))
