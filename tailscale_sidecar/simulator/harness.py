@@ -203,6 +203,31 @@ class FakeControl:
         """The tailnet's HTTPS certificates feature (CertDomains in every node's status)."""
         self._call("POST", "/admin/api/settings", {"https": on})
 
+    def add_user(self, login_name: str, display_name: str) -> dict[str, object]:
+        body = {"login_name": login_name, "display_name": display_name}
+        return self._object("POST", "/admin/api/users", body)
+
+    def add_device(
+        self, hostname: str, *, user: str = "", tags: Sequence[str] = ()
+    ) -> dict[str, object]:
+        """A peer without a daemon; answers the node (its "id" is what `connect` takes)."""
+        body: dict[str, object] = {"hostname": hostname}
+        body.update({"user": user} if user else {"tags": list(tags)})
+        return self._object("POST", "/admin/api/devices", body)
+
+    def connect(self, from_id: str, to: str, port: int) -> tuple[str, int]:
+        """(host, port) whose next TCP connection is `from_id` reaching node `to` on `port`."""
+        body = {"to": to, "port": port}
+        address = self._object("POST", f"/admin/api/nodes/{from_id}/connect", body)["address"]
+        host, _, number = str(address).rpartition(":")
+        return host, int(number)
+
+    def ca_pem(self) -> str:
+        """The simulated CA that signs every node's HTTPS certificate."""
+        response = self._http.get(self.url + "/admin/api/ca.pem")
+        response.raise_for_status()
+        return response.text
+
     def auth_urls(self) -> list[dict[str, object]]:
         return self._list("/admin/api/auth-urls")
 

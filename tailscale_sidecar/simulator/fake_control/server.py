@@ -5,7 +5,7 @@ Noise-encrypted): fake-tailscaled is its only client.
   POST /machine/register   {machine_key, node_key, hostname, auth_key, ephemeral, request_tags}
                            -> {"auth_url"} | {"node_id"} | {"error"}
   POST /machine/wait-auth  {auth_url}          long-poll -> {"node_id"} | {"pending": true}
-  POST /machine/map        {node_key, hostname, since}  long-poll -> netmap | 401
+  POST /machine/map        {node_key, hostname, since, ingress_port}  long-poll -> netmap | 401
   POST /machine/logout     {node_key}          -> {} | 401
 OAuth clients and the API v2 token and keys calls: oauth.py.
 """
@@ -18,13 +18,15 @@ import re
 import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-from . import oauth
-from .tailnet import RegisterError, Tailnet
+from . import dataplane, oauth
+from .tailnet import AdminError, RegisterError, Tailnet
 
 MAP_POLL_SECONDS = 25.0
 _AUTH_PATH = re.compile(r"^/a/([0-9a-f]+)$")
-_NODE_PATH = re.compile(r"^/admin/api/nodes/([A-Za-z0-9]+)(/approve|/expire)?$")
+_NODE_PATH = re.compile(r"^/admin/api/nodes/([A-Za-z0-9]+)(/approve|/expire|/connect)?$")
+CA_PATH = Path(__file__).resolve().parent.parent / "certs" / "ca.pem"
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -102,6 +104,8 @@ class ControlHandler(BaseHTTPRequestHandler):
             return self._json(200, self.tailnet.admin_nodes())
         if self.path == "/admin/api/auth-urls":
             return self._json(200, self._pending_auth_urls())
+        if self.path == "/admin/api/ca.pem":
+            return self._send(200, CA_PATH.read_bytes(), "application/x-pem-file")
         if (match := _NODE_PATH.match(self.path)) and match.group(2) is None:
             return self._admin_node(self.tailnet.node(match.group(1)))
         if match := _AUTH_PATH.match(self.path):
@@ -120,6 +124,15 @@ class ControlHandler(BaseHTTPRequestHandler):
             return self._json(200, self.tailnet.create_key(body))
         if self.path == "/admin/api/settings":
             return self._json(200, self.tailnet.update_settings(body))
+        try:
+            if self.path == "/admin/api/users":
+                return self._json(200, self.tailnet.add_user(body))
+            if self.path == "/admin/api/devices":
+                return self._json(200, self.tailnet.add_device(body))
+        except AdminError as err:
+            return self._json(400, {"error": str(err)})
+        if (match := _NODE_PATH.match(self.path)) and match.group(2) == "/connect":
+            return self._connect(match.group(1), body)
         if (match := _NODE_PATH.match(self.path)) and match.group(2):
             action = self.tailnet.approve if match.group(2) == "/approve" else self.tailnet.expire
             return self._admin_node(action(match.group(1)))
@@ -137,6 +150,23 @@ class ControlHandler(BaseHTTPRequestHandler):
             return self._json(404, {"error": "node not found"})
         with self.tailnet.changed:
             self._json(200, self.tailnet.admin_node(node))
+
+    def _connect(self, from_id: str, body: dict) -> None:
+        """A loopback address whose next connection is `from_id` reaching `to` on `port`."""
+        port = body.get("port")
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            return self._json(400, {"error": '"port" must be a TCP port number'})
+        with self.tailnet.changed:
+            source = self.tailnet.node(from_id)
+            target = self.tailnet.node(str(body.get("to") or ""))
+            if source is None or target is None:
+                return self._json(404, {"error": "node not found"})
+            ingress = self.tailnet.ingress_port(target)
+            generation = self.tailnet.generation
+        if ingress is None:
+            return self._json(409, {"error": f"node {target['id']} has no running daemon"})
+        header = {"from": source["id"], "port": port, "generation": generation}
+        self._json(200, {"address": dataplane.open_connection(ingress, header)})
 
     def _pending_auth_urls(self) -> list[dict]:
         with self.tailnet.changed:
@@ -196,6 +226,7 @@ class ControlHandler(BaseHTTPRequestHandler):
                 str(body.get("hostname", "")),
                 int(body.get("since", -1)),
                 float(body.get("timeout", MAP_POLL_SECONDS)),
+                int(body.get("ingress_port") or 0),
             )
             if netmap is None:
                 return self._json(HTTPStatus.UNAUTHORIZED, {"error": "node not found"})

@@ -34,6 +34,10 @@ class RegisterError(Exception):
     """A registration control refuses; the message reaches the client as ErrMessage."""
 
 
+class AdminError(Exception):
+    """An admin API request control refuses (400)."""
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -62,12 +66,22 @@ class Tailnet:
         self.changed = threading.Condition()
         self.generation = 0
         self._last_poll: dict[str, float] = {}
+        # Where each running daemon takes simulated tailnet connections (see fake_control.dataplane).
+        self._ingress: dict[str, int] = {}
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data = self._load()
 
     # --- persistence -------------------------------------------------------
     def _load(self) -> dict:
-        empty = {"next_node_id": 1001, "nodes": {}, "keys": {}, "logins": {}, "settings": {}}
+        empty = {
+            "next_node_id": 1001,
+            "next_user_id": 3,
+            "nodes": {},
+            "keys": {},
+            "logins": {},
+            "settings": {},
+            "users": {},
+        }
         if not self.path.exists():
             return empty
         data = json.loads(self.path.read_text())
@@ -100,12 +114,43 @@ class Tailnet:
             return dict(self.data["settings"])
 
     # --- users -------------------------------------------------------------
+    def _owner_login(self) -> str:
+        return f"owner@{self.name}" if "@" not in self.name else self.name
+
     def owner(self) -> dict:
-        login = f"owner@{self.name}" if "@" not in self.name else self.name
-        return {"ID": 1, "LoginName": login, "DisplayName": "Owner"}
+        """User 1 owns every daemon's untagged node; the admin API may rename it."""
+        default = {"ID": 1, "LoginName": self._owner_login(), "DisplayName": "Owner"}
+        return self.data["users"].get(self._owner_login(), default)
 
     def user_of(self, node: dict) -> dict:
-        return TAGGED_USER if node["tags"] else self.owner()
+        if node["tags"]:
+            return TAGGED_USER
+        return self.data["users"].get(node.get("user") or "", None) or self.owner()
+
+    def add_user(self, spec: dict) -> dict:
+        """Create (or rename) a tailnet user; answers it as the admin API names it."""
+        login = str(spec.get("login_name") or "").strip()
+        if "@" not in login:
+            raise AdminError('"login_name" must be a login such as alice@example.com')
+        with self.changed:
+            user = self.data["users"].get(login)
+            if user is None and login == self._owner_login():
+                user = {"ID": 1, "LoginName": login}
+            elif user is None:
+                user = {"ID": self.data["next_user_id"], "LoginName": login}
+                self.data["next_user_id"] += 1
+            self.data["users"][login] = user
+            user["DisplayName"] = str(spec.get("display_name") or login.split("@")[0])
+            self._commit()
+            return self.admin_user(user)
+
+    @staticmethod
+    def admin_user(user: dict) -> dict:
+        return {
+            "id": user["ID"],
+            "login_name": user["LoginName"],
+            "display_name": user["DisplayName"],
+        }
 
     # --- auth keys ---------------------------------------------------------
     def create_key(self, spec: dict) -> dict:
@@ -187,6 +232,42 @@ class Tailnet:
         expiry = None if tags else now() + NODE_KEY_LIFETIME
         node["key_expiry"] = rfc3339(expiry)
         return node
+
+    def add_device(self, spec: dict) -> dict:
+        """A peer without a daemon (a phone, a laptop): online, in every node's netmap."""
+        hostname = str(spec.get("hostname") or "").strip()
+        login = str(spec.get("user") or "")
+        tags = sorted(set(spec.get("tags") or []))
+        if not hostname:
+            raise AdminError('"hostname" is required')
+        if bool(login) == bool(tags):
+            raise AdminError('give either "user" (a login name) or "tags", not both')
+        if any(not str(tag).startswith("tag:") for tag in tags):
+            raise AdminError('tags look like "tag:server"')
+        with self.changed:
+            if login and login != self._owner_login() and login not in self.data["users"]:
+                raise AdminError(f"unknown user {login!r}: create it with POST /admin/api/users")
+            stable_id = f"n{_random_id(8)}CNTRL"
+            node = {
+                "id": stable_id,
+                "node_id": self.data["next_node_id"],
+                "machine_key": "mkey:" + secrets.token_hex(32),
+                "node_key": "nodekey:" + secrets.token_hex(32),
+                "ips": self._allocate_ips(),
+                "created": rfc3339(now()),
+                "authorized": True,
+                "hostname": hostname,
+                "name": self._label_for(hostname, None),
+                "tags": tags,
+                "ephemeral": False,
+                "key_expiry": None if tags else rfc3339(now() + NODE_KEY_LIFETIME),
+                "user": login or None,
+                "device": True,
+            }
+            self.data["next_node_id"] += 1
+            self.data["nodes"][stable_id] = node
+            self._commit()
+            return self.admin_node(node)
 
     def register(self, req: dict) -> dict:
         """Register with an auth key, or open a pending interactive login."""
@@ -280,16 +361,26 @@ class Tailnet:
         return expiry is not None and expiry <= now()
 
     def is_online(self, node: dict) -> bool:
+        if node.get("device"):
+            return True
         return time.monotonic() - self._last_poll.get(node["id"], -1e9) < ONLINE_WINDOW
 
+    def ingress_port(self, node: dict) -> int | None:
+        """The loopback port of the node's daemon's simulated wire, while it polls."""
+        return self._ingress.get(node["id"]) if self.is_online(node) else None
+
     # --- map poll ----------------------------------------------------------
-    def poll(self, node_key: str, hostname: str, since: int, timeout: float) -> dict | None:
+    def poll(
+        self, node_key: str, hostname: str, since: int, timeout: float, ingress_port: int = 0
+    ) -> dict | None:
         """The node's network map, once something changed after `since`."""
         deadline = time.monotonic() + timeout
         with self.changed:
             node = self._node_by("node_key", node_key)
             if node is None:
                 return None
+            if ingress_port:
+                self._ingress[node["id"]] = ingress_port
             was_online = self.is_online(node)
             self._last_poll[node["id"]] = time.monotonic()
             if hostname and hostname != node["hostname"]:

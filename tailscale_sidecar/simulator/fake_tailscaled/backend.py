@@ -95,6 +95,12 @@ class Backend:
         self.session_gen = 0
         self.health: dict[str, dict] = {}
         self.shutting_down = False
+        # The data plane (ingress.py): the simulated wire's loopback port, reported to
+        # control, and the ProxyMapper: 127.0.0.1 ip:port of a forwarded connection's
+        # local leg -> the peer's tailnet IP, while that connection lives.
+        self.ingress_port = 0
+        self.proxy_map: dict[tuple[str, int], str] = {}
+        self.netmap_changed = threading.Condition(self.lock)
         self._load_profile()
 
     # --- profile and store -------------------------------------------------
@@ -291,6 +297,17 @@ class Backend:
             serve.validate_update(current, config)
             self.store.write(f"_serve/{self.profile_id}", serve.encode(config))
             logf(f"serve: config set ({len(config.get('TCP') or {})} TCP ports)")
+
+    def wait_for_peer(self, stable_id: str, generation: int, timeout: float) -> dict | None:
+        """The peer, from a netmap at least as new as control's `generation`, while Running."""
+        with self.lock:
+            self.netmap_changed.wait_for(
+                lambda: self.netmap is not None and self.netmap["generation"] >= generation,
+                timeout,
+            )
+            if self.netmap is None or self.state != RUNNING:
+                return None
+            return next((p for p in self.netmap["peers"] if p["StableID"] == stable_id), None)
 
     # --- startup and LocalAPI operations -----------------------------------
     def boot(self) -> None:
@@ -519,6 +536,7 @@ class Backend:
                 "hostname": self.hostname(),
                 "since": since,
                 "timeout": MAP_POLL_SECONDS,
+                "ingress_port": self.ingress_port,
             }
         netmap = control_client.post(url, "/machine/map", body, MAP_POLL_SECONDS + 10)
         with self.lock:
@@ -528,6 +546,7 @@ class Backend:
     def _apply_netmap(self, gen: int, netmap: dict) -> None:
         old_self = self.netmap["node"] if self.netmap else None
         self.netmap = netmap
+        self.netmap_changed.notify_all()
         self.map_up = True
         self.control_down = False
         node = netmap["node"]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import flags, logs
 from .backend import Backend
+from .ingress import start_ingress
 from .localapi import BackendHolder, LocalAPIServer
 from .logs import fatal, logf
 from .proxy import start_proxies
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
             store, version=VERSION, ephemeral=state == "mem:", store_error=store_error
         )
         start_proxies(backend, str(opts.socks5_server), str(opts.outbound_http_proxy_listen))
+        start_ingress(backend)
         backend.boot()
         holder.set(backend)
     while not stop.wait(0.5):

@@ -14,6 +14,7 @@ import socketserver
 import threading
 from urllib.parse import urlsplit
 
+from ..streams import pipe
 from .backend import Backend
 from .logs import logf
 
@@ -37,25 +38,6 @@ def resolve(backend: Backend, host: str) -> str:
 
 def dial(backend: Backend, host: str, port: int) -> socket.socket:
     return socket.create_connection((resolve(backend, host), port), timeout=DIAL_TIMEOUT)
-
-
-def pipe(a: socket.socket, b: socket.socket) -> None:
-    """Copy bytes both ways until both sides are done (half-close aware)."""
-
-    def copy(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-            dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-
-    a.settimeout(None)
-    b.settimeout(None)
-    other = threading.Thread(target=copy, args=(b, a), daemon=True)
-    other.start()
-    copy(a, b)
-    other.join()
 
 
 class ProxyServer(socketserver.ThreadingTCPServer):

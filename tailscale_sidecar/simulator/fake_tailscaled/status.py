@@ -132,17 +132,18 @@ class WhoisError(Exception):
         self.status = status
 
 
-def _parse_addr(addr: str) -> tuple[str, bool]:
-    """Returns (ip, had_port) for IP, IP:port or [v6]:port."""
-    host, had_port = addr, False
+def _parse_addr(addr: str) -> tuple[str, int]:
+    """Returns (ip, port) for IP, IP:port or [v6]:port; port 0 when there is none."""
+    host, port = addr, "0"
     if addr.startswith("["):
         host, _, rest = addr[1:].partition("]")
-        had_port = rest.startswith(":")
+        port = rest.removeprefix(":") if rest.startswith(":") else "0"
     elif addr.count(":") == 1:
-        host, _, _port = addr.partition(":")
-        had_port = True
+        host, _, port = addr.partition(":")
     ipaddress.ip_address(host)
-    return host, had_port
+    if not port.isdigit() or int(port) > 65535:
+        raise ValueError(addr)
+    return host, int(port)
 
 
 def whois(backend: Backend, addr: str) -> dict:
@@ -155,10 +156,14 @@ def whois(backend: Backend, addr: str) -> dict:
             match = next((n for n in nodes if n["Key"] == addr), None)
         else:
             try:
-                ip, _ = _parse_addr(addr)
+                ip, port = _parse_addr(addr)
             except ValueError:
                 raise WhoisError(400, "invalid 'addr' parameter") from None
             match = next((n for n in nodes if ip in _ips(n)), None)
+            if match is None and port:
+                # A forwarded connection's local leg names its peer (the ProxyMapper).
+                peer_ip = backend.proxy_map.get((str(ipaddress.ip_address(ip)), port))
+                match = next((n for n in nodes if peer_ip in _ips(n)), None)
         if match is None:
             raise WhoisError(404, "no match for IP:port")
         user = nm["user_profiles"][str(match["User"])]
