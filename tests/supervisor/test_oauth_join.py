@@ -5,6 +5,7 @@ mints a one-off tagged key through the API and `start`s with it, only when a
 login needs one, and never stores or logs it.
 """
 
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -28,8 +29,12 @@ def _on_disk(supervisor) -> bytes:
     """Every file in the data dir, and the database's files."""
     paths = [p for p in data_dir(supervisor).rglob("*") if p.is_file()]
     name = str(settings.DATABASES["default"]["NAME"])
-    paths += [Path(name + s) for s in ("", "-wal") if Path(name + s).is_file()]
-    return b"".join(p.read_bytes() for p in paths)
+    database = [Path(name + s) for s in ("", "-wal") if Path(name + s).is_file()]
+    # The database's files are read by another process: closing any descriptor of
+    # a SQLite file drops every POSIX lock this process holds on it, which broke
+    # this test process's own connection ("disk I/O error" in every later test).
+    copied = subprocess.run(["cat", *map(str, database)], capture_output=True, check=True).stdout
+    return b"".join(p.read_bytes() for p in paths) + copied
 
 
 def _assert_nothing_kept(supervisor, secret: str) -> None:
