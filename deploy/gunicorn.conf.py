@@ -20,7 +20,9 @@ keepalive = 5
 accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "true").lower() == "true" else None
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Trust no one's X-Forwarded-* by default: tailscaled hands every tailnet
+# peer's connection to 127.0.0.1 unchanged, so "from loopback" proves nothing.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 wsgi_app = "tracearr.wsgi:application"
 # gunicorn >= 24 opens a control socket under $HOME by default: one path per
 # user, which two instances on one machine would fight over. Nothing uses it.

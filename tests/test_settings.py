@@ -47,3 +47,12 @@ def test_it_rejects_a_malformed_boolean(tmp_path):
 def test_it_treats_an_empty_database_url_as_the_embedded_default(tmp_path):
     result = run_check({"DEBUG": "true", "DATABASE_URL": "", "TRACEARR_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
+
+
+def test_it_refuses_to_trust_x_forwarded_proto(tmp_path):
+    # Every tailnet peer reaches the plain port and could send the header itself.
+    result = run_check(
+        {"DEBUG": "true", "TRUST_X_FORWARDED_PROTO": "true", "TRACEARR_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    assert "TRUST_X_FORWARDED_PROTO is no longer supported" in result.stderr

@@ -61,12 +61,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the scheme and X-Forwarded-* headers every later layer sees.
+    "tailscale_sidecar.web.frontdoor.FrontDoorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tailscale_sidecar.web.middleware.TailnetHostsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "tailscale_sidecar.web.middleware.TailnetCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -144,8 +146,11 @@ STORAGES = {
 # collectstatic still has its CSS (see tracearr/storage.py).
 WHITENOISE_USE_FINDERS = True
 
-# Security headers. TLS is terminated by tailscale serve or a reverse proxy, if
-# at all: tailnet traffic is already encrypted end to end by WireGuard.
+# Security headers. TLS is terminated by tailscaled's serve (the HTTPS front
+# door), if at all: tailnet traffic is already encrypted end to end by
+# WireGuard. Cookies get the Secure flag on HTTPS responses
+# (tailscale_sidecar/web/frontdoor.py); these settings force it everywhere,
+# which breaks the plain http://<name>:PORT/ URL.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -158,8 +163,15 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 # can't preload; turn them on only for a domain of your own.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Never SECURE_PROXY_SSL_HEADER: every tailnet peer reaches the plain port
+# through tailscaled unchanged and could send X-Forwarded-Proto itself. Only a
+# request tailscaled's serve proxied counts as HTTPS (web/frontdoor.py).
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    raise ImproperlyConfigured(
+        "TRUST_X_FORWARDED_PROTO is no longer supported: any tailnet peer could forge the "
+        "header. Remove it; HTTPS on the tailnet name is the Settings page's "
+        '"HTTPS on your tailnet name".'
+    )
 
 # --- Redis and Celery --------------------------------------------------------
 # Without REDIS_URL, Celery uses kombu's filesystem transport under the data

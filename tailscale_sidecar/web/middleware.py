@@ -1,11 +1,15 @@
 """Admit the node's own tailnet names as Host, and nothing else beyond ALLOWED_HOSTS.
 
-Once connected, the app is reached as `http://<node>.<tailnet>.ts.net:PORT/` or
-by its tailnet IPs: names only known at run time. Rather than `*`, the
-middleware wraps `settings.ALLOWED_HOSTS` in a list that also yields those
-names (read from ObservedStatus, cached for a few seconds). Django's own
+Once connected, the app is reached as `http://<node>.<tailnet>.ts.net:PORT/`,
+as `http://<node>:PORT/` (MagicDNS resolves the first label alone), by its
+tailnet IPs, and through tailscaled's HTTPS front door as
+`https://<node>.<tailnet>.ts.net/`: names only known at run time. Rather than
+`*`, the middleware wraps `settings.ALLOWED_HOSTS` in a list that also yields
+those names (read from ObservedStatus, cached for a few seconds). Django's own
 `request.get_host()` then accepts them, and with it Django's CSRF check, which
-trusts an Origin equal to the validated host (`http://<dns-name>:<port>`).
+trusts an Origin equal to the validated host (`http://<node>:<port>`).
+`TailnetCsrfViewMiddleware` also trusts `https://<dns-name>`, the origin of
+pages the front door served.
 """
 
 from __future__ import annotations
@@ -13,46 +17,62 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DatabaseError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 
 CACHE_SECONDS = 5.0
 DEBUG_HOSTS = (".localhost", "127.0.0.1", "[::1]")
 
 
-def tailnet_names() -> tuple[str, ...]:
-    """The node's MagicDNS name and tailnet IPs, as Host values Django compares."""
+class TailnetNames(NamedTuple):
+    hosts: tuple[str, ...] = ()
+    """Host values Django compares: the MagicDNS name, its first label, the IPs."""
+    https_origins: tuple[str, ...] = ()
+    """Origins of pages tailscaled's HTTPS front door served: https://<dns-name>."""
+
+
+def tailnet_names() -> TailnetNames:
+    """The node's names, read from ObservedStatus."""
     from tailscale_sidecar.models import ObservedStatus
 
     row = ObservedStatus.objects.filter(pk=1).values("dns_name", "tailnet_ips").first()
     if not row:
-        return ()
-    names = []
-    if row["dns_name"]:
-        names.append(row["dns_name"].rstrip(".").lower())
+        return TailnetNames()
+    hosts = []
+    origins = []
+    dns_name = (row["dns_name"] or "").rstrip(".").lower()
+    if dns_name:
+        hosts.append(dns_name)
+        label = dns_name.split(".", 1)[0]
+        if label != dns_name:
+            hosts.append(label)
+        # The certificate is for the full name only, never the short label.
+        origins.append(f"https://{dns_name}")
     for ip in row["tailnet_ips"] or []:
         # Django matches an IPv6 Host with its brackets, as in "[::1]".
-        names.append(f"[{ip}]" if ":" in ip else ip)
-    return tuple(names)
+        hosts.append(f"[{ip}]" if ":" in ip else ip)
+    return TailnetNames(tuple(hosts), tuple(origins))
 
 
 class TailnetAllowedHosts(list):
     """ALLOWED_HOSTS plus the tailnet names; the configured entries stay a plain list."""
 
     def __init__(
-        self, configured: list[str], lookup: Callable[[], tuple[str, ...]] = tailnet_names
+        self, configured: list[str], lookup: Callable[[], TailnetNames] = tailnet_names
     ) -> None:
         super().__init__(configured)
         self._lookup = lookup
         self._lock = threading.Lock()
-        self._names: tuple[str, ...] = ()
+        self._names = TailnetNames()
         self._expires = 0.0
 
-    def dynamic_names(self) -> tuple[str, ...]:
+    def names(self) -> TailnetNames:
         now = time.monotonic()
         if now < self._expires:
             return self._names
@@ -62,9 +82,12 @@ class TailnetAllowedHosts(list):
                     self._names = self._lookup()
                 except DatabaseError:
                     # Before migrations, or while the DB is down: configured hosts only.
-                    self._names = ()
+                    self._names = TailnetNames()
                 self._expires = now + CACHE_SECONDS
         return self._names
+
+    def dynamic_names(self) -> tuple[str, ...]:
+        return self.names().hosts
 
     def forget(self) -> None:
         """Drop the cache (tests, or after a known change)."""
@@ -107,3 +130,20 @@ class TailnetHostsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
+
+
+class TailnetCsrfViewMiddleware(CsrfViewMiddleware):
+    """Django's CSRF check, also trusting the origin of the HTTPS front door.
+
+    A page served at https://<dns-name>/ posts with that Origin. Until the
+    request is known to have come through tailscaled's serve proxy
+    (`frontdoor.serve_proxied`), Django sees it as plain HTTP and would compare
+    the Origin with http://<dns-name>. Django caches CSRF_TRUSTED_ORIGINS per
+    middleware instance, so a name known only at run time is checked here.
+    """
+
+    # Django's own hook for the Origin comparison (since 4.0); the stubs omit it.
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        if super()._origin_verified(request):  # type: ignore[misc]
+            return True
+        return request.META["HTTP_ORIGIN"] in install().names().https_origins

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tailscale_sidecar.web.middleware import TailnetAllowedHosts, install
+from tailscale_sidecar.web.middleware import TailnetAllowedHosts, TailnetNames, install
 
 
 def forget_names():
@@ -24,13 +24,17 @@ def test_it_refuses_the_tailnet_name_before_connecting():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("host", ["web.tail1234.ts.net:3000", "100.64.0.7:3000", "[fd7a::7]:3000"])
+@pytest.mark.parametrize(
+    "host", ["web.tail1234.ts.net:3000", "web:3000", "100.64.0.7:3000", "[fd7a::7]:3000"]
+)
 def test_it_accepts_the_tailnet_names_once_connected(connected, host):
     assert Client(HTTP_HOST=host).get("/api/v1/health").status_code == 200
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("host", ["evil.example", "other.tail1234.ts.net", "100.64.0.8"])
+@pytest.mark.parametrize(
+    "host", ["evil.example", "other.tail1234.ts.net", "other", "tail1234", "100.64.0.8"]
+)
 def test_it_still_refuses_other_hosts(connected, host):
     assert Client(HTTP_HOST=host).get("/api/v1/health").status_code == 400
 
@@ -61,12 +65,53 @@ def test_a_same_origin_form_post_on_the_tailnet_name_passes_csrf(connected, owne
     assert refused.status_code == 403
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["web:3000", "web.tail1234.ts.net"])
+def test_a_form_post_from_the_short_name_and_the_https_front_door_passes_csrf(
+    connected, owner, host
+):
+    # http://web:3000 (MagicDNS short name) posts with its own origin; a page
+    # served at https://web.tail1234.ts.net/ reaches the app as plain HTTP
+    # with that https origin.
+    origin = "http://web:3000" if host == "web:3000" else "https://web.tail1234.ts.net"
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=host)
+    client.force_login(owner)
+    client.get("/settings/tailscale/")
+    token = client.cookies["csrftoken"].value
+
+    ok = client.post(
+        "/settings/tailscale/disable/", {"csrfmiddlewaretoken": token}, headers={"Origin": origin}
+    )
+    assert ok.status_code == 302
+
+    for wrong in ("https://web", "https://web.tail1234.ts.net:3000", "https://evil.example"):
+        refused = client.post(
+            "/settings/tailscale/disable/",
+            {"csrfmiddlewaretoken": token},
+            headers={"Origin": wrong},
+        )
+        assert refused.status_code == 403, wrong
+
+
+@pytest.mark.django_db
+def test_the_https_origin_is_not_trusted_before_connecting(owner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    client.get("/settings/tailscale/")
+    refused = client.post(
+        "/settings/tailscale/disable/",
+        {"csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+        headers={"Origin": "https://web.tail1234.ts.net"},
+    )
+    assert refused.status_code == 403
+
+
 def test_it_reads_the_names_only_every_few_seconds():
     calls = []
 
     def lookup():
         calls.append(1)
-        return ("web.tail1234.ts.net",)
+        return TailnetNames(("web.tail1234.ts.net",))
 
     hosts = TailnetAllowedHosts(["localhost"], lookup=lookup)
     for _ in range(50):
