@@ -19,7 +19,7 @@ Environment variables read here:
     TAILSCALE_OAUTH_PREAUTHORIZED       minted keys skip device approval
     TAILSCALE_API_URL                   Tailscale API the OAuth client talks to
     TAILSCALE_TAGS                      default tags, comma-separated (needed with OAuth)
-    TAILSCALE_HOSTNAME                  default node name
+    TAILSCALE_HOSTNAME                  default node name, or a template: {id} {host} {region}
     TAILSCALE_CONTROL_URL               login server ("" = Tailscale's)
     TAILSCALE_OUTBOUND_PROXY            run tailscaled's SOCKS5/HTTP proxy
     TAILSCALE_OUTBOUND_PROXY_ADDR       where that proxy listens
@@ -190,3 +190,17 @@ def install_defaults() -> None:
     if not hasattr(settings, "TAILSCALE_WEB_BIND"):
         settings.TAILSCALE_WEB_BIND = ""
     check_web_bind(settings.TAILSCALE_WEB_BIND)
+    check_hostname(settings.TAILSCALE_HOSTNAME)
+
+
+def check_hostname(hostname: str) -> None:
+    """Refuse a TAILSCALE_HOSTNAME template that can't render a name on this machine."""
+    from tailscale_sidecar.hostname import is_template
+    from tailscale_sidecar.validation import validate_hostname
+
+    if not is_template(hostname):
+        return
+    try:
+        validate_hostname(hostname)
+    except ValidationError as exc:
+        raise ImproperlyConfigured(f"TAILSCALE_HOSTNAME: {exc.messages[0]}") from None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from tailscale_sidecar.hostname import TemplateError, rendered_hostname
 from tailscale_sidecar.models import DesiredConfig
 
 DEFAULT_HOSTNAME = "tracearr"
@@ -20,7 +21,8 @@ DEFAULT_HOSTNAME = "tracearr"
 @dataclass(frozen=True)
 class EffectiveConfig:
     enabled: bool
-    hostname: str
+    hostname: str  # the name the node asks for: the template rendered
+    hostname_template: str  # as the owner or TAILSCALE_HOSTNAME gave it
     control_url: str  # "" means Tailscale's own login server
     tags: tuple[str, ...]
     outbound_proxy: bool
@@ -44,10 +46,21 @@ def default_hostname() -> str:
     return settings.TAILSCALE_HOSTNAME or DEFAULT_HOSTNAME
 
 
+def _render(template: str, instance_id: str) -> str:
+    try:
+        return rendered_hostname(template, instance_id) or DEFAULT_HOSTNAME
+    except TemplateError:
+        return DEFAULT_HOSTNAME
+
+
 def effective_config(desired: DesiredConfig) -> EffectiveConfig:
+    template = desired.hostname or default_hostname()
     return EffectiveConfig(
         enabled=desired.enabled,
-        hostname=desired.hostname or default_hostname(),
+        # Checked when given, so empty only if this machine differs (say, no
+        # FLY_REGION here): the default name then, never an empty one.
+        hostname=_render(template, desired.instance_id),
+        hostname_template=template,
         control_url=desired.control_url or settings.TAILSCALE_CONTROL_URL,
         tags=tuple(sorted(set(desired.advertise_tags or settings.TAILSCALE_TAGS))),
         outbound_proxy=(

@@ -11,6 +11,8 @@ records the generation it has carried out, so a lost wake-up only delays them.
 
 from __future__ import annotations
 
+import secrets
+import string
 from typing import Self
 
 from django.conf import settings
@@ -81,9 +83,16 @@ class Singleton(models.Model):
         cls._default_manager.filter(pk=SINGLETON_PK).update(updated_at=timezone.now(), **fields)
 
 
+def new_instance_id() -> str:
+    """A short random id for the `{id}` hostname placeholder (6 of a-z0-9)."""
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(6))
+
+
 class DesiredConfig(Singleton):
     enabled = models.BooleanField(default=False)
-    hostname = models.CharField(max_length=63, blank=True)
+    hostname = models.CharField(max_length=63, blank=True)  # a name or a template (hostname.py)
+    # Made once, with the row: `{id}` in a hostname template; kept by Reset too.
+    instance_id = models.CharField(max_length=16, default=new_instance_id, editable=False)
     control_url = models.URLField(blank=True, help_text="Empty means Tailscale's own server.")
     advertise_tags = models.JSONField(default=list, blank=True)
     # Encrypted with the state cipher (tailscale_sidecar.state.crypto); never shown back.

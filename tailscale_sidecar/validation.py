@@ -8,13 +8,16 @@ a message the owner can act on. tailscaled itself validates almost nothing
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from tailscale_sidecar.hostname import MAX_LABEL, TemplateError, is_template, render
 from tailscale_sidecar.oauthkey import (
     MISSING_TAGS,
     OAuthKeyError,
@@ -30,14 +33,37 @@ AUTH_KEY_PREFIXES = ("tskey-auth-", "tskey-client-")
 
 
 def validate_hostname(value: str) -> str:
-    """A single DNS label: 1–63 letters, digits or '-', not starting or ending with '-'."""
+    """A single DNS label: 1–63 letters, digits or '-', not starting or ending with '-'.
+
+    Or a template (hostname.py) that renders a non-empty label on this machine.
+    """
     hostname = value.strip()
+    if is_template(hostname):
+        return _validate_template(hostname)
     if not HOSTNAME_RE.match(hostname):
         raise ValidationError(
             f'"{hostname}" is not a valid hostname: use 1–63 letters, digits or "-", '
             'not starting or ending with "-"'
         )
     return hostname
+
+
+def _validate_template(template: str) -> str:
+    if len(template) > MAX_LABEL:
+        raise ValidationError(f"The hostname template is longer than {MAX_LABEL} characters.")
+    # The id is never empty, so any stand-in tells whether the name renders empty.
+    values = {"id": "0", "host": socket.gethostname(), "region": os.environ.get("FLY_REGION", "")}
+    try:
+        rendered = render(template, values)
+    except TemplateError as exc:
+        raise ValidationError(str(exc)) from None
+    if not rendered:
+        shown = ", ".join(f"{{{name}}}={value!r}" for name, value in values.items() if name != "id")
+        raise ValidationError(
+            f'"{template}" renders as an empty name here ({shown}): add letters or digits '
+            "outside the placeholders, or use {id}."
+        )
+    return template
 
 
 def validate_tags(value: str | list[str] | None) -> list[str]:

@@ -12,7 +12,8 @@ from django import forms
 class EnableForm(forms.Form):
     hostname = forms.CharField(
         max_length=63,
-        help_text='Letters, digits and "-", up to 63 characters.',
+        help_text='Letters, digits and "-", up to 63 characters; or a template with {id}, '
+        "{host} and {region}, for example tracearr-{region}-{id}.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     auth_key = forms.CharField(

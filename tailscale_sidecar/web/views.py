@@ -33,11 +33,11 @@ def state_context(enable_form: EnableForm | None = None) -> dict[str, object]:
     desired = DesiredConfig.load()
     observed = ObservedStatus.load()
     status = build_status(desired, observed)
+    config = effective_config(desired)
     if enable_form is None:
-        config = effective_config(desired)
         enable_form = EnableForm(
             initial={
-                "hostname": config.hostname,
+                "hostname": config.hostname_template,
                 "tags": ", ".join(desired.advertise_tags or []),
                 "control_url": desired.control_url,
                 "outbound_proxy": config.outbound_proxy,
@@ -55,6 +55,11 @@ def state_context(enable_form: EnableForm | None = None) -> dict[str, object]:
         "desired": desired,
         "observed": observed,
         "auth_key_saved": bool(desired.auth_key_encrypted),
+        # A template's name on this machine, shown next to it.
+        "hostname_rendered": (
+            config.hostname if config.hostname != config.hostname_template else ""
+        ),
+        "hostname_template": config.hostname_template,
         "raw_auth_url_blocked": bool(
             observed.phase == Phase.NEEDS_LOGIN and observed.auth_url and not status.auth_url
         ),

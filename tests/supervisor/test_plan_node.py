@@ -19,6 +19,7 @@ CONTROL = "https://control.example"
 CONFIG = EffectiveConfig(
     enabled=True,
     hostname="web-1",
+    hostname_template="web-1",
     control_url=CONTROL,
     tags=("tag:web",),
     outbound_proxy=False,

@@ -51,3 +51,12 @@ def test_tags_are_cleaned(settings, monkeypatch):
     del settings.TAILSCALE_TAGS
     monkeypatch.setenv("TAILSCALE_TAGS", "tag:b, tag:a,tag:b")
     assert resolve("TAILSCALE_TAGS") == ["tag:a", "tag:b"]
+
+
+def test_a_hostname_template_that_renders_empty_stops_start_up(monkeypatch):
+    from tailscale_sidecar.conf import check_hostname
+
+    monkeypatch.delenv("FLY_REGION", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="TAILSCALE_HOSTNAME: .* renders as an empty"):
+        check_hostname("{region}")
+    check_hostname("tracearr-{id}")
