@@ -164,6 +164,7 @@ def one_round(page, db_path: str, socket_path: Path, n: int) -> dict[str, float]
     connect.click()
     page.wait_for_function(CONNECTED_VISIBLE, polling="raf", timeout=30_000)
     connected_at = time.monotonic()
+    consent.get_by_text("is connected").wait_for(timeout=30_000)  # never close mid-navigation
     consent.close()
     result = {
         **enable,

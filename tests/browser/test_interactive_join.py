@@ -32,6 +32,9 @@ def test_the_owner_joins_disconnects_reconnects_and_resets(page, fake_control):
         authorize.click()
     consent = new_tab.value
     consent.get_by_role("button", name="Connect").click()
+    # Close only once control's answer has loaded: closing a tab mid-navigation
+    # once hung page.close() (it has no timeout) until pytest's 300 s limit.
+    expect(consent.get_by_text("is connected")).to_be_visible(timeout=TIMEOUT_MS)
     consent.close()
 
     expect(phase_badge(page)).to_have_text("Connected", timeout=TIMEOUT_MS)
