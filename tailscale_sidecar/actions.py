@@ -8,6 +8,7 @@ so a double click or two concurrent requests at most bump the generation twice.
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from django.db import transaction
 
@@ -79,9 +80,15 @@ def update_settings(
     hostname: str | None = None,
     tags: str | list[str] | None = None,
     outbound_proxy: bool | None = None,
+    https: bool | None = None,
+    trusted_logins: str | list[str] | None = None,
 ) -> DesiredConfig:
-    """Change hostname, tags or the outbound proxy without turning the node on or off."""
-    cleaned = clean_config(hostname=hostname, tags=tags)
+    """Change the node's settings, or who signs in by tailnet identity, without turning it
+    on or off."""
+    cleaned = clean_config(hostname=hostname, tags=tags, trusted_logins=trusted_logins)
+    if "trusted_logins" in cleaned:
+        # Read by the web alone: nothing for the supervisor to apply.
+        DesiredConfig.set_trusted_logins(cast(list[str], cleaned["trusted_logins"]))
     fields: dict[str, object] = {}
     if "hostname" in cleaned:
         fields["hostname"] = cleaned["hostname"]
@@ -89,6 +96,8 @@ def update_settings(
         fields["advertise_tags"] = cleaned["tags"]
     if outbound_proxy is not None:
         fields["outbound_proxy"] = outbound_proxy
+    if https is not None:
+        fields["https"] = https
     if not fields:
         return DesiredConfig.load()
     desired = DesiredConfig.update(**fields)

@@ -21,6 +21,8 @@ Environment variables read here:
     TAILSCALE_TAGS                      default tags, comma-separated (needed with OAuth)
     TAILSCALE_HOSTNAME                  default node name, or a template: {id} {host} {region}
     TAILSCALE_CONTROL_URL               login server ("" = Tailscale's)
+    TAILSCALE_HTTPS                     serve https://<node>.<tailnet>.ts.net/ when the tailnet can
+    TAILSCALE_TRUSTED_LOGINS            tailnet logins signed in without a password, comma-separated
     TAILSCALE_OUTBOUND_PROXY            run tailscaled's SOCKS5/HTTP proxy
     TAILSCALE_OUTBOUND_PROXY_ADDR       where that proxy listens
     TAILSCALE_RUN_DIR                   socket and pidfile directory
@@ -78,6 +80,15 @@ def _words(name: str, raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _logins(name: str, raw: str) -> list[str]:
+    from tailscale_sidecar.validation import clean_logins
+
+    try:
+        return clean_logins(raw)
+    except ValidationError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc.messages[0]}") from None
+
+
 def _tags(name: str, raw: str) -> list[str]:
     from tailscale_sidecar.validation import validate_tags
 
@@ -126,6 +137,8 @@ DEFAULTS: dict[str, tuple[str, Callable[[str, str], Any], Any]] = {
     "TAILSCALE_HOSTNAME": ("TAILSCALE_HOSTNAME", _text, ""),
     "TAILSCALE_CONTROL_URL": ("TAILSCALE_CONTROL_URL", _text, ""),
     "TAILSCALE_OUTBOUND_PROXY": ("TAILSCALE_OUTBOUND_PROXY", parse_bool, False),
+    "TAILSCALE_HTTPS": ("TAILSCALE_HTTPS", parse_bool, True),
+    "TAILSCALE_TRUSTED_LOGINS": ("TAILSCALE_TRUSTED_LOGINS", _logins, list),
     # One loopback address serves both SOCKS5 and HTTP proxying (tailscaled sniffs).
     "TAILSCALE_OUTBOUND_PROXY_ADDR": ("TAILSCALE_OUTBOUND_PROXY_ADDR", _text, "127.0.0.1:1055"),
     "TAILSCALE_RUN_DIR": ("TAILSCALE_RUN_DIR", lambda n, r: Path(r), lambda: _data_dir() / "run"),

@@ -26,6 +26,8 @@ class EffectiveConfig:
     control_url: str  # "" means Tailscale's own login server
     tags: tuple[str, ...]
     outbound_proxy: bool
+    https: bool  # serve https://<node>.<tailnet>.ts.net/ when the tailnet offers certificates
+    trusted_logins: frozenset[str]  # tailnet logins signed in without a password
     # Encrypted with the state cipher; decrypted only by the supervisor at login.
     auth_key_encrypted: str
     generation: int
@@ -67,6 +69,10 @@ def effective_config(desired: DesiredConfig) -> EffectiveConfig:
             settings.TAILSCALE_OUTBOUND_PROXY
             if desired.outbound_proxy is None
             else desired.outbound_proxy
+        ),
+        https=settings.TAILSCALE_HTTPS if desired.https is None else desired.https,
+        trusted_logins=frozenset(
+            login.lower() for login in [*settings.TAILSCALE_TRUSTED_LOGINS, *desired.trusted_logins]
         ),
         auth_key_encrypted=desired.auth_key_encrypted,
         generation=desired.generation,

@@ -1,8 +1,9 @@
 """The node's timeline: what happened to it, newest first, bounded.
 
 The supervisor records an event when something happens (enabled, login URL
-issued, connected, tailscaled exited, restarted, gave up, ...); the web only
-reads them, for the Settings page and `GET /api/v1/tailscale/events`. This is
+issued, connected, tailscaled exited, restarted, gave up, ...). The web records
+one kind, a sign-in by tailnet identity, since that happens in the web; it
+reads the rest, for the Settings page and `GET /api/v1/tailscale/events`. This is
 what tells an owner why the node was offline at 3 am. Recording is best
 effort: a database outage must not stop the supervisor, so a lost event is
 only logged. The table keeps the newest `KEEP` rows (`prune()`, run by the
@@ -40,10 +41,11 @@ class Kind(StrEnum):
     DISABLED = "disabled"
     RESET = "reset"
     LEASE_TAKEN_OVER = "lease_taken_over"
+    SIGNED_IN = "signed_in"  # recorded by the web (web/signin.py)
 
 
 def record(kind: Kind, message: str, **detail: object) -> NodeEvent | None:
-    """Add an event (supervisor only); None when the database would not take it."""
+    """Add an event (the supervisor; the web only for sign-ins); None when the database would not take it."""
     try:
         event = NodeEvent.objects.create(kind=kind, message=message, detail=detail)
         if event.id % PRUNE_EVERY == 0:

@@ -99,6 +99,11 @@ class DesiredConfig(Singleton):
     auth_key_encrypted = models.TextField(blank=True)
     # None: not chosen, TAILSCALE_OUTBOUND_PROXY decides (see config.py).
     outbound_proxy = models.BooleanField(null=True, default=None)
+    # None: not chosen, TAILSCALE_HTTPS decides. The HTTPS front door on the node's name.
+    https = models.BooleanField(null=True, default=None)
+    # Tailnet login names signed in without a password (plus TAILSCALE_TRUSTED_LOGINS).
+    # The web alone reads it: changing it moves no generation.
+    trusted_logins = models.JSONField(default=list, blank=True)
     # Bumped on every change so the supervisor can tell what it has applied.
     generation = models.PositiveBigIntegerField(default=0)
     reset_generation = models.PositiveBigIntegerField(default=0)
@@ -121,6 +126,11 @@ class DesiredConfig(Singleton):
     def store_reencrypted_auth_key(cls, ciphertext: str) -> None:
         """The same auth key under another state key: nothing to apply, so no new generation."""
         cls._update_row(auth_key_encrypted=ciphertext)
+
+    @classmethod
+    def set_trusted_logins(cls, logins: list[str]) -> None:
+        """Only the web reads them, so no new generation (the supervisor has nothing to do)."""
+        cls._update_row(trusted_logins=logins)
 
     @classmethod
     def bump(cls, counter: str) -> DesiredConfig:
@@ -153,6 +163,11 @@ class ObservedStatus(Singleton):
     # Loopback proxy addresses while the outbound proxy is on ("127.0.0.1:1055").
     socks5_addr = models.CharField(max_length=64, blank=True)
     http_proxy_addr = models.CharField(max_length=64, blank=True)
+    # The names the tailnet can get certificates for (empty: HTTPS is off in the tailnet).
+    cert_domains = models.JSONField(default=list, blank=True)
+    # https://<name>/ once tailscaled's serve config sends it to the app; why not, if not.
+    https_url = models.CharField(max_length=300, blank=True)
+    https_error = models.TextField(blank=True)
     # What the supervisor has carried out (see DesiredConfig).
     applied_generation = models.PositiveBigIntegerField(default=0)
     reset_done_generation = models.PositiveBigIntegerField(default=0)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("settings/tailscale/disable/", views.disable, name="disable"),
     path("settings/tailscale/reset/", views.reset, name="reset"),
     path("settings/tailscale/retry/", views.retry, name="retry"),
+    path("settings/tailscale/access/", views.tailnet_access, name="access"),
     path("settings/tailscale/tokens/", views.create_api_token, name="create_token"),
     path(
         "settings/tailscale/tokens/<int:token_id>/revoke/",

@@ -30,6 +30,10 @@ TAG_RE = re.compile(r"^tag:[A-Za-z][A-Za-z0-9-]*$")
 MAX_TAGS = 16
 MAX_AUTH_KEY_LENGTH = 400
 AUTH_KEY_PREFIXES = ("tskey-auth-", "tskey-client-")
+# A tailnet login name: an email address, or user@github, user@passkey and the like.
+LOGIN_RE = re.compile(r"^[^\s@,]+@[^\s@,]+$")
+MAX_LOGIN_LENGTH = 254
+MAX_TRUSTED_LOGINS = 100
 
 
 def validate_hostname(value: str) -> str:
@@ -81,6 +85,23 @@ def validate_tags(value: str | list[str] | None) -> list[str]:
     if len(tags) > MAX_TAGS:
         raise ValidationError(f"Use at most {MAX_TAGS} tags ({len(tags)} given).")
     return tags
+
+
+def clean_logins(value: str | list[str] | None) -> list[str]:
+    """Tailnet login names (a list or a comma-separated string): lowercased, de-duplicated."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    logins = sorted({str(item).strip().lower() for item in items if str(item).strip()})
+    for login in logins:
+        if len(login) > MAX_LOGIN_LENGTH or not LOGIN_RE.match(login):
+            raise ValidationError(
+                f'"{login[:80]}" is not a tailnet login name: use the name the admin console '
+                "shows for the user, such as alice@example.com or alice@github."
+            )
+    if len(logins) > MAX_TRUSTED_LOGINS:
+        raise ValidationError(f"Trust at most {MAX_TRUSTED_LOGINS} logins ({len(logins)} given).")
+    return logins
 
 
 def _is_loopback(host: str) -> bool:
@@ -155,6 +176,7 @@ def clean_config(
     control_url: str | None = None,
     auth_key: str | None = None,
     saved_tags: list[str] | None = None,
+    trusted_logins: str | list[str] | None = None,
 ) -> dict[str, object]:
     """Validate the fields that were given (None = not given), all or nothing.
 
@@ -184,6 +206,8 @@ def clean_config(
         check("control_url", lambda: validate_control_url(control_url))
     if auth_key is not None:
         check("auth_key", lambda: validate_auth_key(auth_key, key_tags))
+    if trusted_logins is not None:
+        check("trusted_logins", lambda: clean_logins(trusted_logins))
     if errors:
         raise FieldErrors(errors)
     return cleaned

@@ -68,8 +68,10 @@ MIDDLEWARE = [
     "tailscale_sidecar.web.middleware.TailnetHostsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "tailscale_sidecar.web.middleware.TailnetCsrfViewMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs in trusted tailnet logins; needs the user (above) and the front door (first).
+    "tailscale_sidecar.web.signin.TailnetSignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

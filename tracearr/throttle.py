@@ -5,8 +5,9 @@ Counters live in Django's cache (the default per-process memory cache unless
 CACHES says otherwise), so no database writes happen on failed logins. With
 several gunicorn workers each keeps its own count: the effective limit is
 workers × 10, still far too few for guessing. Tailnet visitors all arrive from
-127.0.0.1 (userspace tailscaled forwards to loopback), so for them the limit is
-per user name.
+127.0.0.1 (userspace tailscaled forwards to loopback), so for them the client
+is their tailnet identity (login, or device for a tagged one, from
+`request.tailnet_identity`): one peer can't lock another out.
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ MAX_FAILURES = 10
 WINDOW_SECONDS = 15 * 60
 
 
+def _client(request: HttpRequest) -> str:
+    identity = getattr(request, "tailnet_identity", None)
+    if identity is not None:
+        return f"tailnet:{identity.login or identity.device}"
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _key(request: HttpRequest, username: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return f"login-failures:{address}:{username.strip().lower()}"
+    return f"login-failures:{_client(request)}:{username.strip().lower()}"
 
 
 def is_locked_out(request: HttpRequest, username: str) -> bool:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from tailscale_sidecar.models import DesiredConfig
+from tailscale_sidecar.web.signin import log_password_sign_in
 from tracearr import throttle as login_throttle
 from tracearr.forms import OwnerCreationForm
 
@@ -37,7 +38,9 @@ class ThrottledLoginView(LoginView):
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        login_throttle.clear_failures(self.request, form.get_user().get_username())
+        username = form.get_user().get_username()
+        login_throttle.clear_failures(self.request, username)
+        log_password_sign_in(self.request, username)
         return super().form_valid(form)
 
 

@@ -93,7 +93,20 @@ class LocalAPIClient:
         response = self._request("GET", f"{API_PREFIX}/whois", params={"addr": addr})
         return _json_object(response)
 
+    def serve_config(self) -> tuple[dict[str, Any], str]:
+        """The ServeConfig ({} when none) and its ETag, for `set_serve_config`."""
+        response = self._request("GET", f"{API_PREFIX}/serve-config")
+        body = _json(response)
+        return (body if isinstance(body, dict) else {}), response.headers.get("Etag", "")
+
     # --- writes ------------------------------------------------------------
+
+    def set_serve_config(self, config: dict[str, Any], etag: str) -> None:
+        """Replace the whole ServeConfig if it is still the one `etag` names.
+
+        Raises PreconditionFailed (412) when someone changed it since.
+        """
+        self._request("POST", f"{API_PREFIX}/serve-config", json=config, headers={"If-Match": etag})
 
     def patch_prefs(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Change only the given fields; returns the full new prefs."""
@@ -162,12 +175,14 @@ class LocalAPIClient:
         json: Any = None,
         timeout: float | None = None,
         allowed_errors: tuple[int, ...] = (),
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         request = self._http.build_request(
             method,
             path,
             params=params,
             json=json,
+            headers=headers,
             timeout=self.timeout if timeout is None else timeout,
         )
         response = self._send(request)

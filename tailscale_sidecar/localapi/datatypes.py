@@ -91,6 +91,8 @@ class Status:
     self_node: PeerStatus
     magic_dns_suffix: str
     tailnet_name: str
+    # Names the node can get TLS certificates for; empty while the tailnet has HTTPS off.
+    cert_domains: list[str]
     raw: dict[str, Any] = field(repr=False)
 
     @classmethod
@@ -107,6 +109,7 @@ class Status:
             self_node=PeerStatus.from_json(data.get("Self")),
             magic_dns_suffix=_as_str(tailnet.get("MagicDNSSuffix") or data.get("MagicDNSSuffix")),
             tailnet_name=_as_str(tailnet.get("Name")),
+            cert_domains=_as_str_list(data.get("CertDomains")),
             raw=data,
         )
 

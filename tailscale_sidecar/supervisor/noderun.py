@@ -21,7 +21,7 @@ from django.conf import settings
 from tailscale_sidecar import oauthkey
 from tailscale_sidecar.config import EffectiveConfig
 from tailscale_sidecar.localapi import BackendState, LocalAPIClient, LocalAPIError, Notify, Status
-from tailscale_sidecar.supervisor import reconcile
+from tailscale_sidecar.supervisor import frontdoor, reconcile
 from tailscale_sidecar.supervisor.bus import BusWorker
 from tailscale_sidecar.supervisor.child import ChildConfig, Tailscaled
 from tailscale_sidecar.supervisor.health import HealthResult, probe
@@ -158,7 +158,19 @@ class NodeRun:
             self._make_calls(plan, config)
         except oauthkey.OAuthKeyError as exc:
             raise LoginKeyRefused(str(exc), plan.observed | self.proxy_fields()) from None
-        return plan.observed | self.proxy_fields()
+        return plan.observed | self.proxy_fields() | self._front_door(config, status)
+
+    def _front_door(self, config: EffectiveConfig, status: Status) -> dict[str, Any]:
+        """The HTTPS front door's fields; its serve config is only touched while Running."""
+        if status.backend_state != BackendState.Running:
+            return {"https_url": ""}
+        try:
+            return frontdoor.reconcile_front_door(
+                self.client, status, config.https, settings.TAILSCALE_WEB_PORT
+            )
+        except LocalAPIError as exc:
+            log.warning("could not read or write the serve config: %s", exc)
+            return {}
 
     def _make_calls(self, plan: NodePlan, config: EffectiveConfig) -> None:
         for call in plan.calls:

@@ -50,6 +50,9 @@ NODE_IDENTITY_FIELDS: dict[str, Any] = {
     "dns_name": "",
     "tailnet_name": "",
     "key_expiry": None,
+    "cert_domains": [],
+    "https_url": "",
+    "https_error": "",
 }
 
 # Cleared by a reset: they describe a node that no longer exists.
@@ -205,6 +208,7 @@ def observed_from_status(status: Status) -> dict[str, Any]:
         "auth_url": status.auth_url,
         "health": status.health,
         "tailscaled_version": status.version,
+        "cert_domains": status.cert_domains,
     }
     # A node without a netmap reports the OS hostname and no identity: keep
     # what we knew (e.g. while control is unreachable).

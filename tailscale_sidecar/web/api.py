@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import ValidationError as SchemaValidationError
@@ -23,6 +24,7 @@ from ninja.security import HttpBearer, SessionAuthIsStaff
 from pydantic import ConfigDict, StrictBool, model_validator
 
 from tailscale_sidecar import actions
+from tailscale_sidecar.config import effective_config
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus
 from tailscale_sidecar.validation import FieldErrors
 from tailscale_sidecar.web.access import staff_required
@@ -86,6 +88,14 @@ class PatchIn(Body):
     hostname: str | None = None
     tags: list[str] | None = None
     outbound_proxy: StrictBool | None = None
+    https: StrictBool | None = None
+    trusted_logins: list[str] | None = None
+
+
+class AccessOut(Schema):
+    trusted_logins: list[str]  # the owner's list
+    deployment_trusted_logins: list[str]  # TAILSCALE_TRUSTED_LOGINS
+    https: bool
 
 
 AUTH_ERRORS = {401: Message, 403: Message}
@@ -117,7 +127,8 @@ def get_status(request: HttpRequest) -> StatusOut:
 
 
 def patch_settings(request: HttpRequest, payload: PatchIn) -> Status:
-    """Change the hostname, tags or outbound proxy; applied live if connected."""
+    """Change the hostname, tags, outbound proxy, HTTPS front door or the logins signed in
+    by tailnet identity; applied live if connected."""
     return apply(actions.update_settings, **payload.model_dump())
 
 
@@ -144,6 +155,16 @@ def retry(request: HttpRequest) -> StatusOut:
     return current_status()
 
 
+def access(request: HttpRequest) -> AccessOut:
+    """Who is signed in by tailnet identity, and whether the HTTPS front door is wanted."""
+    desired = DesiredConfig.load()
+    return AccessOut(
+        trusted_logins=list(desired.trusted_logins or []),
+        deployment_trusted_logins=list(settings.TAILSCALE_TRUSTED_LOGINS),
+        https=effective_config(desired).https,
+    )
+
+
 def logs(request: HttpRequest) -> dict[str, list[str]]:
     """Recent tailscaled output (redacted by the supervisor), newest last."""
     return {"lines": list(ObservedStatus.load().log_tail or [])}
@@ -160,6 +181,7 @@ def tailscale_router() -> Router:
     router.post("/tailscale/disable", response=read)(disable)
     router.post("/tailscale/reset", response=read)(reset)
     router.post("/tailscale/retry", response=read)(retry)
+    router.get("/tailscale/access", response={200: AccessOut, **AUTH_ERRORS})(access)
     router.get("/tailscale/logs", response={200: LogsOut, **AUTH_ERRORS})(logs)
     events = {200: EventsOut, 422: FieldErrorsOut, **AUTH_ERRORS}
     router.get("/tailscale/events", response=events)(list_events)

@@ -49,3 +49,22 @@ class TokenForm(forms.Form):
         label="Token name",
         help_text="What will use it, for example home-assistant.",
     )
+
+
+class AccessForm(forms.Form):
+    https = forms.BooleanField(
+        required=False,
+        label="HTTPS on your tailnet name",
+        help_text="Serve https://<name>.<tailnet>.ts.net/ with a certificate for the name, "
+        "when your tailnet has HTTPS turned on.",
+    )
+    trusted_logins = forms.CharField(
+        required=False,
+        label="Signed in by tailnet identity",
+        help_text="Tailnet logins, one per line or comma-separated, for example alice@example.com.",
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_trusted_logins(self) -> list[str]:
+        raw = self.cleaned_data["trusted_logins"]
+        return [item for line in raw.splitlines() for item in line.split(",") if item.strip()]

@@ -7,9 +7,9 @@ tailnet IPs, and through tailscaled's HTTPS front door as
 `*`, the middleware wraps `settings.ALLOWED_HOSTS` in a list that also yields
 those names (read from ObservedStatus, cached for a few seconds). Django's own
 `request.get_host()` then accepts them, and with it Django's CSRF check, which
-trusts an Origin equal to the validated host (`http://<node>:<port>`).
-`TailnetCsrfViewMiddleware` also trusts `https://<dns-name>`, the origin of
-pages the front door served.
+trusts an Origin equal to the validated host with the request's scheme: pages
+of the plain port post as `http://<node>:<port>`, pages of the front door as
+`https://<dns-name>` (`frontdoor` makes those requests HTTPS).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from django.core.signals import setting_changed
 from django.db import DatabaseError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 
 CACHE_SECONDS = 5.0
 DEBUG_HOSTS = (".localhost", "127.0.0.1", "[::1]")
@@ -33,8 +32,6 @@ DEBUG_HOSTS = (".localhost", "127.0.0.1", "[::1]")
 class TailnetNames(NamedTuple):
     hosts: tuple[str, ...] = ()
     """Host values Django compares: the MagicDNS name, its first label, the IPs."""
-    https_origins: tuple[str, ...] = ()
-    """Origins of pages tailscaled's HTTPS front door served: https://<dns-name>."""
 
 
 def tailnet_names() -> TailnetNames:
@@ -45,19 +42,16 @@ def tailnet_names() -> TailnetNames:
     if not row:
         return TailnetNames()
     hosts = []
-    origins = []
     dns_name = (row["dns_name"] or "").rstrip(".").lower()
     if dns_name:
         hosts.append(dns_name)
         label = dns_name.split(".", 1)[0]
         if label != dns_name:
             hosts.append(label)
-        # The certificate is for the full name only, never the short label.
-        origins.append(f"https://{dns_name}")
     for ip in row["tailnet_ips"] or []:
         # Django matches an IPv6 Host with its brackets, as in "[::1]".
         hosts.append(f"[{ip}]" if ":" in ip else ip)
-    return TailnetNames(tuple(hosts), tuple(origins))
+    return TailnetNames(tuple(hosts))
 
 
 class TailnetAllowedHosts(list):
@@ -130,20 +124,3 @@ class TailnetHostsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
-
-
-class TailnetCsrfViewMiddleware(CsrfViewMiddleware):
-    """Django's CSRF check, also trusting the origin of the HTTPS front door.
-
-    A page served at https://<dns-name>/ posts with that Origin. Until the
-    request is known to have come through tailscaled's serve proxy
-    (`frontdoor.serve_proxied`), Django sees it as plain HTTP and would compare
-    the Origin with http://<dns-name>. Django caches CSRF_TRUSTED_ORIGINS per
-    middleware instance, so a name known only at run time is checked here.
-    """
-
-    # Django's own hook for the Origin comparison (since 4.0); the stubs omit it.
-    def _origin_verified(self, request: HttpRequest) -> bool:
-        if super()._origin_verified(request):  # type: ignore[misc]
-            return True
-        return request.META["HTTP_ORIGIN"] in install().names().https_origins

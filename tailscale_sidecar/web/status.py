@@ -104,6 +104,12 @@ class StatusOut(Schema):
     dns_name: str | None
     tailnet_name: str | None
     url: str | None
+    # The HTTPS front door: https://<dns-name>/ once tailscaled serves it.
+    https_url: str | None
+    https_enabled: bool  # the owner's setting (TAILSCALE_HTTPS unless chosen)
+    # Whether the tailnet offers certificates (None until the node has said).
+    https_available: bool | None
+    https_error: str | None
     key_expiry: str | None
     key_expiry_warning: bool
     restart_count: int
@@ -152,6 +158,10 @@ def build_status(
         dns_name=dns_name or None,
         tailnet_name=observed.tailnet_name or None,
         url=f"http://{dns_name}:{settings.TAILSCALE_WEB_PORT}/" if dns_name else None,
+        https_url=(observed.https_url or None) if phase == Phase.RUNNING else None,
+        https_enabled=config.https,
+        https_available=bool(observed.cert_domains) if observed.node_id else None,
+        https_error=observed.https_error or None,
         key_expiry=_iso(observed.key_expiry),
         key_expiry_warning=bool(observed.key_expiry and observed.key_expiry - now <= warn_before),
         restart_count=observed.restart_count,

@@ -30,6 +30,7 @@ LABELS: dict[str, str] = {
     events.Kind.DISABLED: "Turned off",
     events.Kind.RESET: "Reset",
     events.Kind.LEASE_TAKEN_OVER: "Supervisor replaced",
+    events.Kind.SIGNED_IN: "Signed in",
 }
 # Kinds the page marks as trouble, and as good news.
 BAD = {"exited", "hung", "gave_up", "expired", "control_unreachable", "disconnected"}

@@ -18,7 +18,7 @@ from tailscale_sidecar.config import effective_config
 from tailscale_sidecar.models import ApiToken, DesiredConfig, ObservedStatus, Phase
 from tailscale_sidecar.validation import FieldErrors
 from tailscale_sidecar.web.access import signed_in_owner, staff_required
-from tailscale_sidecar.web.forms import EnableForm, TokenForm
+from tailscale_sidecar.web.forms import AccessForm, EnableForm, TokenForm
 from tailscale_sidecar.web.status import (
     admin_console_url,
     build_status,
@@ -80,11 +80,21 @@ def render_page(
     enable_form: EnableForm | None = None,
     new_token: str = "",
     token_form: TokenForm | None = None,
+    access_form: AccessForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = state_context(enable_form)
+    desired = DesiredConfig.load()
     context.update(
         {
+            "access_form": access_form
+            or AccessForm(
+                initial={
+                    "https": effective_config(desired).https,
+                    "trusted_logins": "\n".join(desired.trusted_logins or []),
+                }
+            ),
+            "env_trusted_logins": settings.TAILSCALE_TRUSTED_LOGINS,
             "tokens": ApiToken.objects.filter(user_id=signed_in_owner(request).pk).order_by(
                 "-created_at"
             ),
@@ -132,6 +142,25 @@ def enable(request: HttpRequest) -> HttpResponse:
         for field, message in exc.errors.items():
             form.add_error(field if field in form.fields else None, message)
         return render_page(request, enable_form=form, status=422)
+    return back_to_page()
+
+
+@staff_required
+@require_POST
+def tailnet_access(request: HttpRequest) -> HttpResponse:
+    """The HTTPS front door setting and the logins signed in by tailnet identity."""
+    form = AccessForm(request.POST)
+    if not form.is_valid():
+        return render_page(request, access_form=form, status=422)
+    try:
+        actions.update_settings(
+            https=form.cleaned_data["https"], trusted_logins=form.cleaned_data["trusted_logins"]
+        )
+    except FieldErrors as exc:
+        for field, message in exc.errors.items():
+            form.add_error(field if field in form.fields else None, message)
+        return render_page(request, access_form=form, status=422)
+    messages.info(request, "Tailnet access saved.")
     return back_to_page()
 
 

@@ -23,6 +23,7 @@ API = [
     ("post", "/api/v1/tailscale/reset"),
     ("post", "/api/v1/tailscale/retry"),
     ("get", "/api/v1/tailscale/logs"),
+    ("get", "/api/v1/tailscale/access"),
     ("get", "/api/v1/tailscale/events"),
     ("get", "/api/v1/tailscale/stream"),
 ]

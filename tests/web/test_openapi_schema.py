@@ -10,6 +10,7 @@ PATHS = {
     "/api/v1/tailscale/reset": {"post"},
     "/api/v1/tailscale/retry": {"post"},
     "/api/v1/tailscale/logs": {"get"},
+    "/api/v1/tailscale/access": {"get"},
     "/api/v1/tailscale/events": {"get"},
     "/api/v1/tailscale/stream": {"get"},
 }

@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from tailscale_sidecar.web.frontdoor import SERVE_PROXIED
 from tailscale_sidecar.web.middleware import TailnetAllowedHosts, TailnetNames, install
 
 
@@ -71,10 +72,12 @@ def test_a_form_post_from_the_short_name_and_the_https_front_door_passes_csrf(
     connected, owner, host
 ):
     # http://web:3000 (MagicDNS short name) posts with its own origin; a page
-    # served at https://web.tail1234.ts.net/ reaches the app as plain HTTP
-    # with that https origin.
-    origin = "http://web:3000" if host == "web:3000" else "https://web.tail1234.ts.net"
-    client = Client(enforce_csrf_checks=True, HTTP_HOST=host)
+    # served at https://web.tail1234.ts.net/ reaches the app through the front
+    # door (the environ mark FrontDoorWSGI sets), as HTTPS.
+    front_door = host != "web:3000"
+    origin = "https://web.tail1234.ts.net" if front_door else "http://web:3000"
+    extra = {SERVE_PROXIED: True} if front_door else {}
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=host, **extra)
     client.force_login(owner)
     client.get("/settings/tailscale/")
     token = client.cookies["csrftoken"].value
@@ -91,6 +94,23 @@ def test_a_form_post_from_the_short_name_and_the_https_front_door_passes_csrf(
             headers={"Origin": wrong},
         )
         assert refused.status_code == 403, wrong
+
+
+@pytest.mark.django_db
+def test_the_https_origin_is_refused_on_the_plain_port(connected, owner):
+    # A plain request is http, whatever its Origin claims: a page of another
+    # scheme is another origin.
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="web.tail1234.ts.net")
+    client.force_login(owner)
+    client.get("/settings/tailscale/")
+    token = client.cookies["csrftoken"].value
+
+    refused = client.post(
+        "/settings/tailscale/disable/",
+        {"csrfmiddlewaretoken": token},
+        headers={"Origin": "https://web.tail1234.ts.net"},
+    )
+    assert refused.status_code == 403
 
 
 @pytest.mark.django_db
