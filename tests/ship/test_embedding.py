@@ -71,7 +71,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def test_the_doc_names_the_commands_this_test_runs():
-    assert python_blocks().keys() == {"settings.py", "urls.py"}
+    assert python_blocks().keys() == {"settings.py", "urls.py", "wsgi.py"}
     assert shell_commands() == [
         "migrate",
         "createsuperuser",
