@@ -208,7 +208,6 @@ def observed_from_status(status: Status) -> dict[str, Any]:
         "auth_url": status.auth_url,
         "health": status.health,
         "tailscaled_version": status.version,
-        "cert_domains": status.cert_domains,
     }
     # A node without a netmap reports the OS hostname and no identity: keep
     # what we knew (e.g. while control is unreachable).
@@ -220,5 +219,6 @@ def observed_from_status(status: Status) -> dict[str, Any]:
             dns_name=node.dns_name.rstrip("."),
             tailnet_name=status.tailnet_name,
             key_expiry=node.key_expiry,
+            cert_domains=status.cert_domains,
         )
     return fields

@@ -17,6 +17,7 @@ user or address: a port is reused by another peer once the connection closes.
 
 from __future__ import annotations
 
+import dataclasses
 import email.header
 import logging
 import threading
@@ -82,17 +83,26 @@ def _from_serve_headers(request: HttpRequest) -> TailnetIdentity | None:
     login = _decode(meta.get("HTTP_TAILSCALE_USER_LOGIN", "")).strip()
     if not login:
         return None  # a tagged device, or a funnel request: no user to sign in
-    address = meta.get("REMOTE_ADDR", "")  # the peer's IP (frontdoor took X-Forwarded-For)
-    # The headers name the user, not the device: ask whois for that, by the peer's IP.
-    node = _whois(address).get("Node") or {} if address else {}
     return TailnetIdentity(
         login=login,
         display_name=_decode(meta.get("HTTP_TAILSCALE_USER_NAME", "")),
-        device=str(node.get("Name") or "").rstrip("."),
-        address=address,
+        device="",  # the headers name the user, not the device: see with_device()
+        address=meta.get("REMOTE_ADDR", ""),  # the peer's IP (frontdoor took X-Forwarded-For)
         tags=(),
         via="https",
     )
+
+
+def with_device(identity: TailnetIdentity) -> TailnetIdentity:
+    """The identity with its device's name, asked of whois by the peer's tailnet IP.
+
+    Only for a sign-in's audit line: anonymous requests through the front door
+    must not cost a LocalAPI call each.
+    """
+    if identity.device or not identity.address:
+        return identity
+    node = _whois(identity.address).get("Node") or {}
+    return dataclasses.replace(identity, device=str(node.get("Name") or "").rstrip("."))
 
 
 _cache: weakref.WeakKeyDictionary[Any, TailnetIdentity | None] = weakref.WeakKeyDictionary()

@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from tailscale_sidecar import events
 from tailscale_sidecar.config import effective_config
 from tailscale_sidecar.models import DesiredConfig
-from tailscale_sidecar.web.identity import TailnetIdentity, identify
+from tailscale_sidecar.web.identity import TailnetIdentity, identify, with_device
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -81,6 +81,7 @@ class TailnetSignInMiddleware:
             log.warning("tailnet sign-in refused: %s's user is deactivated", identity.describe())
             return
         login(request, user, backend=MODEL_BACKEND)
+        identity = with_device(identity)
         log.info("signed in %s by tailnet identity via %s", identity.describe(), identity.via)
         events.record(
             events.Kind.SIGNED_IN,

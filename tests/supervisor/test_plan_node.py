@@ -23,6 +23,8 @@ CONFIG = EffectiveConfig(
     control_url=CONTROL,
     tags=("tag:web",),
     outbound_proxy=False,
+    https=True,
+    trusted_logins=frozenset(),
     auth_key_encrypted="",
     generation=3,
 )
