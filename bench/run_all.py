@@ -21,6 +21,7 @@ QUICK_ARGS = {
     "status_api": ["--duration", "3", "--rounds", "1"],
     "footprint": ["--seconds", "15"],
     "boot": ["--rounds", "1"],
+    "front_door": ["--seconds", "2", "--rounds", "1"],
 }
 
 
@@ -148,6 +149,23 @@ def rows(name: str, r: dict) -> list[tuple[str, str, str, str]]:
                 f"{r['supervisor_restore_to_running_s']['median']:.2f} s",
                 f"floor {r['floor_bare_start_s']['median']:.2f} s",
                 "",
+            ),
+        ]
+    if name == "front_door":
+        rps, cost = r["rps_median"], r["identity_cost"]
+        target = r["target_identity_cost"]
+        return [
+            (
+                "health req/s direct / plain / https",
+                f"{rps['direct']:.0f} / {rps['plain']:.0f} / {rps['https']:.0f}",
+                f"https/direct {r['ratio_https_over_direct']:.2f}",
+                "",
+            ),
+            (
+                "  identity work, worst path",
+                f"{max(cost.values()) * 100:.1f} %",
+                f"<= {target:.0%}",
+                ok(r["meets_target"]),
             ),
         ]
     return []
