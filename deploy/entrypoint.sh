@@ -74,7 +74,7 @@ if is_true "${TRACEARR_DEMO:-false}"; then
     # second copy of them.
     PROCFILE="$DATA_DIR/Procfile.demo"
     {
-        echo "control: exec fake-tailscale-control --listen 127.0.0.1:$control_port --data '$DATA_DIR/demo-control'"
+        echo "control: exec fake-tailscale-control --https --listen 127.0.0.1:$control_port --data '$DATA_DIR/demo-control'"
         cat "$APP_ROOT/Procfile"
     } >"$PROCFILE"
     log "demo mode: simulated tailnet, control server at $TAILSCALE_CONTROL_URL"

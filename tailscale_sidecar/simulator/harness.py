@@ -222,6 +222,10 @@ class FakeControl:
         host, _, number = str(address).rpartition(":")
         return host, int(number)
 
+    def peer_proxy(self, device_id: str) -> str:
+        """The URL of an HTTP proxy through which every connection is `device_id`'s."""
+        return str(self._object("POST", f"/admin/api/nodes/{device_id}/proxy")["proxy"])
+
     def ca_pem(self) -> str:
         """The simulated CA that signs every node's HTTPS certificate."""
         response = self._http.get(self.url + "/admin/api/ca.pem")

@@ -78,6 +78,8 @@ def stack(child_env, fake_control, web_server, supervisor_process) -> Stack:
         "TAILSCALE_HEALTHCHECK_INTERVAL": "1",
         # The access log must never show the front door's secret path.
         "WEB_ACCESS_LOG": "true",
+        # Only adds the demo banner and its "Open as a tailnet peer".
+        "TRACEARR_DEMO": "true",
     }
     web = web_server(env)
     supervisor = supervisor_process(env, PORT=str(web.port))

@@ -40,3 +40,31 @@ def test_the_owners_tailnet_identity_lands_on_the_settings_page_signed_in(stack,
             page.get_by_text("Tailnet access saved.").wait_for(timeout=TIMEOUT_MS)
         finally:
             context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_opens_the_app_as_a_tailnet_peer(stack, chromium, django_user_model):
+    django_user_model.objects.create_user("owner", password="demo-pass-phrase", is_staff=True)
+    owner = chromium.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page = owner.new_page()
+        page.goto(stack.web.url + "/login/")
+        page.get_by_label("User name").fill("owner")
+        page.get_by_label("Password").fill("demo-pass-phrase")
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("button", name="Open as a tailnet peer").click()
+        proxy = page.get_by_test_id("peer-proxy").inner_text()
+        url = page.get_by_test_id("peer-url").inner_text()
+        assert url == f"https://{stack.name}/"
+        screenshot(page, "11-demo-open-as-a-tailnet-peer")
+    finally:
+        owner.close()
+
+    peer = chromium.new_context(proxy={"server": proxy}, ignore_https_errors=True)
+    try:
+        page = peer.new_page()
+        page.goto(url + "settings/tailscale/", timeout=TIMEOUT_MS)
+        assert page.url == f"https://{stack.name}/settings/tailscale/"
+        assert "Log out owner@example.com" in page.locator("header").inner_text()
+    finally:
+        peer.close()

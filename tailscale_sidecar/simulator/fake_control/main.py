@@ -22,6 +22,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", required=True, type=Path, help="directory for the tailnet")
     parser.add_argument("--tailnet", default="example.com")
     parser.add_argument("--magicdns-suffix", default="tail1234.ts.net")
+    parser.add_argument(
+        "--https", action="store_true", help="turn the tailnet's HTTPS certificates on"
+    )
     return parser.parse_args(argv)
 
 
@@ -29,6 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     host, _, port = args.listen.rpartition(":")
     tailnet = Tailnet(args.data, name=args.tailnet, magic_dns_suffix=args.magicdns_suffix)
+    if args.https:
+        tailnet.update_settings({"https": True})
     server = ControlServer((host or "127.0.0.1", int(port)), tailnet)
     print(f"listening on {server.base_url}", flush=True)
 

@@ -16,16 +16,18 @@ import html
 import json
 import re
 import sys
+import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from ..peer import PeerProxy
 from . import dataplane, oauth
 from .tailnet import AdminError, RegisterError, Tailnet
 
 MAP_POLL_SECONDS = 25.0
 _AUTH_PATH = re.compile(r"^/a/([0-9a-f]+)$")
-_NODE_PATH = re.compile(r"^/admin/api/nodes/([A-Za-z0-9]+)(/approve|/expire|/connect)?$")
+_NODE_PATH = re.compile(r"^/admin/api/nodes/([A-Za-z0-9]+)(/approve|/expire|/connect|/proxy)?$")
 CA_PATH = Path(__file__).resolve().parent.parent / "certs" / "ca.pem"
 
 _PAGE = """<!doctype html>
@@ -43,6 +45,9 @@ class ControlServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], tailnet: Tailnet) -> None:
         self.tailnet = tailnet
+        # One HTTP proxy per device that asked (`/admin/api/nodes/<id>/proxy`).
+        self.proxies: dict[str, PeerProxy] = {}
+        self.proxies_lock = threading.Lock()
         super().__init__(address, ControlHandler)
 
     @property
@@ -133,6 +138,8 @@ class ControlHandler(BaseHTTPRequestHandler):
             return self._json(400, {"error": str(err)})
         if (match := _NODE_PATH.match(self.path)) and match.group(2) == "/connect":
             return self._connect(match.group(1), body)
+        if (match := _NODE_PATH.match(self.path)) and match.group(2) == "/proxy":
+            return self._proxy(match.group(1))
         if (match := _NODE_PATH.match(self.path)) and match.group(2):
             action = self.tailnet.approve if match.group(2) == "/approve" else self.tailnet.expire
             return self._admin_node(action(match.group(1)))
@@ -167,6 +174,16 @@ class ControlHandler(BaseHTTPRequestHandler):
             return self._json(409, {"error": f"node {target['id']} has no running daemon"})
         header = {"from": source["id"], "port": port, "generation": generation}
         self._json(200, {"address": dataplane.open_connection(ingress, header)})
+
+    def _proxy(self, device_id: str) -> None:
+        """An HTTP proxy on loopback through which every connection is this device's."""
+        if self.tailnet.node(device_id) is None:
+            return self._json(404, {"error": "node not found"})
+        with self.server.proxies_lock:
+            proxy = self.server.proxies.get(device_id)
+            if proxy is None:
+                proxy = self.server.proxies[device_id] = PeerProxy(self.server.base_url, device_id)
+        self._json(200, {"proxy": proxy.url})
 
     def _pending_auth_urls(self) -> list[dict]:
         with self.tailnet.changed:
