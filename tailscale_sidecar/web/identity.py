@@ -28,7 +28,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from tailscale_sidecar import rundir
-from tailscale_sidecar.localapi import LocalAPIClient, LocalAPIError
+from tailscale_sidecar.localapi import LocalAPIClient, LocalAPIError, LocalAPITimeout
 from tailscale_sidecar.web.frontdoor import serve_proxied
 
 log = logging.getLogger("tailscale_sidecar.signin")
@@ -156,7 +156,10 @@ def _whois(addr: str) -> dict[str, Any]:
         client = _client
     try:
         return client.whois(addr)
+    except LocalAPITimeout as exc:
+        log.warning("whois %s: %s", addr, exc)  # a hung tailscaled slows every new visitor
+        return {}
     except LocalAPIError as exc:
-        if exc.status != 404:
-            log.warning("whois %s failed: %s", addr, exc)
+        # 404: nobody (a local client); unreachable: tailscaled is stopped or restarting.
+        log.debug("whois %s: %s", addr, exc)
         return {}
