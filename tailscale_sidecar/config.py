@@ -38,6 +38,15 @@ class EffectiveConfig:
         return self.control_url.rstrip("/")
 
     @property
+    def headless(self) -> bool:
+        """A login can use a key (the page's, TAILSCALE_AUTHKEY or an OAuth client): no click."""
+        return bool(
+            self.auth_key_encrypted
+            or settings.TAILSCALE_AUTHKEY
+            or settings.TAILSCALE_OAUTH_CLIENT_SECRET
+        )
+
+    @property
     def outbound_proxy_addr(self) -> str | None:
         """Where tailscaled's SOCKS5/HTTP proxy listens, or None when it is off."""
         return settings.TAILSCALE_OUTBOUND_PROXY_ADDR if self.outbound_proxy else None

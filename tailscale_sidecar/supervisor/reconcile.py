@@ -115,7 +115,12 @@ def plan_node(
             # Logged out (no node key) or deleted at control (no netmap, so no
             # Self.ID): the old name and IPs are not ours any more.
             observed.update(NODE_IDENTITY_FIELDS)
-        if not status.have_node_key and Call.START not in logins:
+        # The control client takes a key only from the `start` that creates it, so a
+        # node that had one (expired, logged out at control) re-registers headless
+        # as `tailscale up --force-reauth --auth-key` does: `start` with the full
+        # prefs (the desired tags included) and a key, then login-interactive.
+        reauth_with_key = status.have_node_key and config.headless
+        if (not status.have_node_key or reauth_with_key) and Call.START not in logins:
             calls.append(Call.START)
         if Call.LOGIN_INTERACTIVE not in logins:
             calls.append(Call.LOGIN_INTERACTIVE)

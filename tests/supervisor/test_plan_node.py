@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tailscale_sidecar.config import EffectiveConfig
@@ -131,6 +133,14 @@ def test_running_records_the_identity_and_clears_the_error():
 def test_a_node_logged_out_or_deleted_loses_its_old_identity(reported):
     plan = plan_node(reported, None, CONFIG, frozenset())
     assert {k: plan.observed[k] for k in NODE_IDENTITY_FIELDS} == NODE_IDENTITY_FIELDS
+
+
+def test_an_expired_key_with_a_key_configured_reauths_headless():
+    headless = dataclasses.replace(CONFIG, auth_key_encrypted="gAAAA-encrypted")
+    plan = plan_node(EXPIRED, None, headless, frozenset())
+    assert list(plan.calls) == [START, LOGIN]
+    # Once per run and generation, like any login.
+    assert list(plan_node(EXPIRED, None, headless, plan.logins).calls) == []
 
 
 def test_an_expired_key_keeps_the_identity():
