@@ -31,6 +31,8 @@ from tailscale_sidecar.supervisor.reconcile import Call, NodePlan
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 20.0
+# How long a logout from a login server the node is leaving may take.
+LOGOUT_BOUND = 10.0
 
 
 class LoginKeyRefused(Exception):
@@ -179,11 +181,21 @@ class NodeRun:
                 key = oauthkey.login_key(reconcile.auth_key(config), config.tags)
                 log.info("starting the backend with the full prefs")
                 self.client.start(reconcile.full_prefs(config), key)
+            elif call is Call.LOGOUT:
+                self._log_out_of_old_server()
             elif call is Call.LOGIN_INTERACTIVE:
                 self.client.login_interactive()
             elif call is Call.PATCH_PREFS:
                 log.info("updating tailscaled prefs: %s", ", ".join(sorted(plan.patch)))
                 self.client.patch_prefs(plan.patch)
+
+    def _log_out_of_old_server(self) -> None:
+        """Bounded: an old server that no longer answers must not keep the node from moving."""
+        log.info("the login server changed: logging out of the old one first")
+        try:
+            self.client.logout(timeout=LOGOUT_BOUND)
+        except LocalAPIError as exc:
+            log.warning("could not log out of the old login server (%s); moving on", exc)
 
     # --- memory of this run --------------------------------------------------
 

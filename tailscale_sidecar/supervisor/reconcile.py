@@ -71,6 +71,7 @@ class Call(StrEnum):
     """A LocalAPI call the plan asks for."""
 
     START = "start"  # full prefs and the auth key: replaces prefs, restarts the backend
+    LOGOUT = "logout"  # off the old login server, before a `start` that moves to a new one
     LOGIN_INTERACTIVE = "login-interactive"
     PATCH_PREFS = "patch-prefs"
 
@@ -130,7 +131,11 @@ def plan_node(
     if state not in PREFS_STATES or prefs is None:
         return NodePlan((), frozenset(), observed)
     if control_url_changed(prefs, config):
-        return NodePlan((Call.START,), frozenset({Call.START}), observed)
+        # A node key sent to the new server would leave the device behind in the
+        # old one's admin console (the CLI refuses that without --force-reauth):
+        # log out of the old server first.
+        calls = (Call.LOGOUT, Call.START) if status.have_node_key else (Call.START,)
+        return NodePlan(calls, frozenset({Call.START}), observed)
     patch = prefs_patch(prefs, config)
     return NodePlan((Call.PATCH_PREFS,) if patch else (), frozenset(), observed, patch)
 

@@ -16,7 +16,7 @@ from tailscale_sidecar.supervisor.reconcile import (
     plan_node,
 )
 
-START, LOGIN, PATCH = Call.START, Call.LOGIN_INTERACTIVE, Call.PATCH_PREFS
+START, LOGIN, PATCH, LOGOUT = Call.START, Call.LOGIN_INTERACTIVE, Call.PATCH_PREFS, Call.LOGOUT
 CONTROL = "https://control.example"
 CONFIG = EffectiveConfig(
     enabled=True,
@@ -84,8 +84,10 @@ ROWS = [
     (RUNNING, prefs(AdvertiseTags=None), set(), [PATCH], Phase.RUNNING, "other tags: PATCH"),
     (status("Stopped", self_node=SELF), prefs(WantRunning=False), set(), [PATCH],
      Phase.STARTING, "stopped: PATCH WantRunning"),
-    (RUNNING, prefs(ControlURL="https://other"), set(), [START], Phase.RUNNING,
-     "other control URL: start with full prefs"),
+    (RUNNING, prefs(ControlURL="https://other"), set(), [LOGOUT, START], Phase.RUNNING,
+     "other control URL: log out of the old one, then start with full prefs"),
+    (status("Stopped", node_key=False, self_node=SELF), prefs(ControlURL="https://other"), set(),
+     [START], Phase.STARTING, "other control URL, no node key: nothing to log out of"),
     (RUNNING, prefs(), set(), [], Phase.RUNNING, "running as desired: nothing"),
 ]
 # fmt: on
