@@ -17,6 +17,7 @@ Environment variables read here:
     TAILSCALE_OAUTH_CLIENT_ID           that client's id (optional)
     TAILSCALE_OAUTH_EPHEMERAL           minted keys make ephemeral nodes
     TAILSCALE_OAUTH_PREAUTHORIZED       minted keys skip device approval
+    TAILSCALE_EPHEMERAL                 the auth key is ephemeral: log the node out on a clean stop
     TAILSCALE_API_URL                   Tailscale API the OAuth client talks to
     TAILSCALE_TAGS                      default tags, comma-separated (needed with OAuth)
     TAILSCALE_HOSTNAME                  default node name, or a template: {id} {host} {region}
@@ -132,6 +133,8 @@ DEFAULTS: dict[str, tuple[str, Callable[[str, str], Any], Any]] = {
     # so a restart after an outage would need a new login.
     "TAILSCALE_OAUTH_EPHEMERAL": ("TAILSCALE_OAUTH_EPHEMERAL", parse_bool, False),
     "TAILSCALE_OAUTH_PREAUTHORIZED": ("TAILSCALE_OAUTH_PREAUTHORIZED", parse_bool, True),
+    # A plain auth key's ephemeral flag is known only to control: say it here.
+    "TAILSCALE_EPHEMERAL": ("TAILSCALE_EPHEMERAL", parse_bool, False),
     "TAILSCALE_API_URL": ("TAILSCALE_API_URL", _text, "https://api.tailscale.com"),
     "TAILSCALE_TAGS": ("TAILSCALE_TAGS", _tags, list),
     "TAILSCALE_HOSTNAME": ("TAILSCALE_HOSTNAME", _text, ""),

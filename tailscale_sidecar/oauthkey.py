@@ -129,6 +129,21 @@ def login_key(auth_key: str, tags: Sequence[str]) -> str:
     return auth_key if client is None else mint_key(client, tags)
 
 
+def makes_ephemeral_node(auth_key: str) -> bool:
+    """Whether a login with `auth_key` (as `login_key` reads it) makes an ephemeral node.
+
+    Only an OAuth client says so here (it mints the key); a plain auth key's
+    ephemeral flag lives at control, so TAILSCALE_EPHEMERAL says it for those.
+    """
+    if is_client_secret(auth_key):
+        try:
+            return parse_client_secret(auth_key, settings.TAILSCALE_API_URL).ephemeral
+        except OAuthKeyError:
+            return False
+    client = None if auth_key else configured_client()
+    return client.ephemeral if client is not None else settings.TAILSCALE_EPHEMERAL
+
+
 def _refusal(what: str, response: httpx.Response, tags: Sequence[str]) -> OAuthKeyError:
     try:
         body = response.json()

@@ -133,6 +133,9 @@ class Supervisor:
     def _shutdown(self) -> None:
         log.info("supervisor stopping")
         enabled = self.desired is not None and self.desired.enabled
+        if self.desired is not None and self.life.node is not None:
+            # A clean stop releases an ephemeral node (a crash leaves it to control).
+            self.life.node.release_if_ephemeral(effective_config(self.desired))
         self._stop_node()
         # Enabled but no supervisor: "stopping" plus a stale heartbeat tells the page.
         if not enabled:

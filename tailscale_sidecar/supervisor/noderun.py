@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = 20.0
 # How long a logout from a login server the node is leaving may take.
 LOGOUT_BOUND = 10.0
+# How long a clean stop waits to log an ephemeral node out (the process manager's
+# grace period must still cover stopping tailscaled after it).
+RELEASE_BOUND = 5.0
 
 
 class LoginKeyRefused(Exception):
@@ -196,6 +199,16 @@ class NodeRun:
             self.client.logout(timeout=LOGOUT_BOUND)
         except LocalAPIError as exc:
             log.warning("could not log out of the old login server (%s); moving on", exc)
+
+    def release_if_ephemeral(self, config: EffectiveConfig) -> None:
+        """Log an ephemeral node out before a clean stop, so no dead machine stays behind."""
+        if not self.alive() or not oauthkey.makes_ephemeral_node(reconcile.auth_key(config)):
+            return
+        try:
+            self.client.logout(timeout=RELEASE_BOUND)
+            log.info("ephemeral node: logged out of the tailnet before stopping")
+        except LocalAPIError as exc:
+            log.warning("ephemeral node: logout failed (%s); control will remove it later", exc)
 
     # --- memory of this run --------------------------------------------------
 
