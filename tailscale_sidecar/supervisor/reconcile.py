@@ -134,8 +134,8 @@ def plan_node(
         # A node key sent to the new server would leave the device behind in the
         # old one's admin console (the CLI refuses that without --force-reauth):
         # log out of the old server first.
-        calls = (Call.LOGOUT, Call.START) if status.have_node_key else (Call.START,)
-        return NodePlan(calls, frozenset({Call.START}), observed)
+        moving = (Call.LOGOUT, Call.START) if status.have_node_key else (Call.START,)
+        return NodePlan(moving, frozenset({Call.START}), observed)
     patch = prefs_patch(prefs, config)
     return NodePlan((Call.PATCH_PREFS,) if patch else (), frozenset(), observed, patch)
 

@@ -12,15 +12,19 @@ that makes them. See tailscale_sidecar.events.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
+from tailscale_sidecar import reachability
 from tailscale_sidecar.events import Kind, record
 from tailscale_sidecar.models import Phase
 from tailscale_sidecar.supervisor.reconcile import CONTROL_UNREACHABLE_MESSAGE
+
+log = logging.getLogger(__name__)
 
 _UNREACHABLE_PREFIX = CONTROL_UNREACHABLE_MESSAGE.split("(")[0]
 # Leaving `running` for these is a disconnect at the node; a crash, a disable
@@ -57,6 +61,10 @@ class Timeline:
             self._check_expiry(after.get("key_expiry"))
 
     def _phase_changed(self, was: object, phase: object, after: dict[str, Any]) -> None:
+        if was == Phase.RUNNING and phase != Phase.RUNNING:
+            # Said, never left to guess: the tailnet URLs stop working now.
+            via = reachability.describe(reachability.reachable_via(False, ""))
+            log.warning("off the tailnet (%s): the app is now reachable only on %s", phase, via)
         if phase == Phase.RUNNING:
             ips = list(after.get("tailnet_ips") or [])
             name = after.get("dns_name") or after.get("hostname") or "this device"

@@ -19,10 +19,10 @@ from ninja import Schema
 from tailscale_sidecar.config import effective_config
 from tailscale_sidecar.liveness import heartbeat_fresh
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus, Phase
+from tailscale_sidecar.reachability import reachable_via
 
 TAILSCALE_LOGIN_HOST = "login.tailscale.com"
 TAILSCALE_ADMIN_MACHINES = "https://login.tailscale.com/admin/machines"
-WILDCARD_BINDS = frozenset({"0.0.0.0", "::", "[::]", "*"})
 
 
 def login_server(desired: DesiredConfig) -> str:
@@ -110,6 +110,8 @@ class StatusOut(Schema):
     # Whether the tailnet offers certificates (None until the node has said).
     https_available: bool | None
     https_error: str | None
+    # How the app can be reached now, best first: tailnet-https, tailnet, lan, loopback.
+    reachable_via: list[str]
     key_expiry: str | None
     key_expiry_warning: bool
     restart_count: int
@@ -162,6 +164,9 @@ def build_status(
         https_enabled=config.https,
         https_available=bool(observed.cert_domains) if observed.node_id else None,
         https_error=observed.https_error or None,
+        reachable_via=reachable_via(
+            phase == Phase.RUNNING, observed.https_url if phase == Phase.RUNNING else ""
+        ),
         key_expiry=_iso(observed.key_expiry),
         key_expiry_warning=bool(observed.key_expiry and observed.key_expiry - now <= warn_before),
         restart_count=observed.restart_count,
@@ -192,8 +197,3 @@ def is_degraded(desired: DesiredConfig, observed: ObservedStatus) -> bool:
     if Phase(observed.phase).degrades_health:
         return True
     return not supervisor_alive(observed, timezone.now())
-
-
-def wildcard_bind() -> bool:
-    """True when the host says its web server listens on every address, not just loopback."""
-    return settings.TAILSCALE_WEB_BIND.strip() in WILDCARD_BINDS

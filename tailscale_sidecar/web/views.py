@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tailscale_sidecar import actions
 from tailscale_sidecar.config import effective_config
 from tailscale_sidecar.models import ApiToken, DesiredConfig, ObservedStatus, Phase
+from tailscale_sidecar.reachability import describe, wildcard_bind
 from tailscale_sidecar.validation import FieldErrors
 from tailscale_sidecar.web.access import signed_in_owner, staff_required
 from tailscale_sidecar.web.forms import AccessForm, EnableForm, TokenForm
@@ -23,7 +24,6 @@ from tailscale_sidecar.web.status import (
     admin_console_url,
     build_status,
     login_server,
-    wildcard_bind,
 )
 from tailscale_sidecar.web.timeline import page_events
 from tailscale_sidecar.web.tokens import create_token, revoke_token
@@ -71,6 +71,8 @@ def state_context(enable_form: EnableForm | None = None) -> dict[str, object]:
         "health_interval": settings.TAILSCALE_HEALTHCHECK_INTERVAL,
         "now": timezone.now(),
         "node_events": page_events(),
+        "reachable_text": describe(status.reachable_via),
+        "off_tailnet": desired.enabled and "tailnet" not in status.reachable_via,
     }
 
 
