@@ -64,6 +64,7 @@ class PeerStatus:
     online: bool
     key_expiry: datetime | None
     expired: bool
+    tags: list[str]  # a tagged node's tags (it then has no user)
 
     @classmethod
     def from_json(cls, data: Any) -> PeerStatus:
@@ -77,6 +78,7 @@ class PeerStatus:
             online=data.get("Online") is True,
             key_expiry=parse_go_time(data.get("KeyExpiry")),
             expired=data.get("Expired") is True,
+            tags=_as_str_list(data.get("Tags")),
         )
 
 

@@ -136,7 +136,15 @@ def plan_node(
         # log out of the old server first.
         moving = (Call.LOGOUT, Call.START) if status.have_node_key else (Call.START,)
         return NodePlan(moving, frozenset({Call.START}), observed)
-    patch = prefs_patch(prefs, config)
+    patch = prefs_patch(prefs, config, status.self_node.tags)
+    if "AdvertiseTags" in patch and config.headless and Call.START not in logins:
+        # Control may expire the node key on a tag change (tailscale/tailscale#13572):
+        # with a key at hand, re-authenticate with it at once, carrying the tags.
+        return NodePlan(
+            (Call.START, Call.LOGIN_INTERACTIVE),
+            frozenset({Call.START, Call.LOGIN_INTERACTIVE}),
+            observed,
+        )
     return NodePlan((Call.PATCH_PREFS,) if patch else (), frozenset(), observed, patch)
 
 
@@ -198,13 +206,21 @@ def control_url_changed(current: dict[str, Any], config: EffectiveConfig) -> boo
     return not _same_url(current.get("ControlURL") or "", config.control_url)
 
 
-def prefs_patch(current: dict[str, Any], config: EffectiveConfig) -> dict[str, Any]:
-    """The fields to PATCH so a running node matches the desired hostname and tags."""
+def prefs_patch(
+    current: dict[str, Any], config: EffectiveConfig, node_tags: list[str] | None = None
+) -> dict[str, Any]:
+    """The fields to PATCH so a running node matches the desired hostname and tags.
+
+    No tags wanted for a node that is tagged (it joined with a tagged key) leaves
+    its tags alone: sending none would make the next re-auth turn it into a
+    user's node (tailscale/tailscale#6997, #10776).
+    """
     changes: dict[str, Any] = {}
     if (current.get("Hostname") or "") != config.hostname:
         changes["Hostname"] = config.hostname
-    if sorted(current.get("AdvertiseTags") or []) != list(config.tags):
-        changes["AdvertiseTags"] = list(config.tags) or None
+    wanted = list(config.tags)
+    if sorted(current.get("AdvertiseTags") or []) != wanted and (wanted or not node_tags):
+        changes["AdvertiseTags"] = wanted or None
     if current.get("WantRunning") is False:
         changes["WantRunning"] = True
     return changes

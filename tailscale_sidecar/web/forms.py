@@ -25,7 +25,9 @@ class EnableForm(forms.Form):
     )
     tags = forms.CharField(
         required=False,
-        help_text="Comma-separated, for example tag:server, tag:web",
+        help_text="Comma-separated, for example tag:server, tag:web. Changing the tags of a "
+        "device that already joined makes it log in again: with an auth key or OAuth client "
+        "that happens by itself, otherwise you authorize it again.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     control_url = forms.CharField(

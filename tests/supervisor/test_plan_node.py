@@ -169,3 +169,22 @@ def test_control_is_called_unreachable_after_a_while_in_nostate(nostate_for, unr
         )
     else:
         assert "last_error" not in plan.observed
+
+
+def test_a_tag_change_with_a_key_configured_is_a_reauth_with_that_key():
+    headless = dataclasses.replace(CONFIG, auth_key_encrypted="gAAAA-encrypted")
+    plan = plan_node(RUNNING, prefs(AdvertiseTags=["tag:old"]), headless, frozenset())
+    assert list(plan.calls) == [START, LOGIN]
+    # Without a key: a PATCH, and control may ask for a new login.
+    plan = plan_node(RUNNING, prefs(AdvertiseTags=["tag:old"]), CONFIG, frozenset())
+    assert (list(plan.calls), plan.patch) == ([PATCH], {"AdvertiseTags": ["tag:web"]})
+
+
+def test_no_tags_wanted_never_untags_a_node_that_joined_with_a_tagged_key():
+    untagged_config = dataclasses.replace(CONFIG, tags=())
+    tagged = status("Running", self_node={**SELF, "Tags": ["tag:ci"]})
+    plan = plan_node(tagged, prefs(AdvertiseTags=["tag:ci"]), untagged_config, frozenset())
+    assert "AdvertiseTags" not in plan.patch
+    # A user's node may drop its advertised tags.
+    plan = plan_node(RUNNING, prefs(AdvertiseTags=["tag:x"]), untagged_config, frozenset())
+    assert plan.patch == {"AdvertiseTags": None}

@@ -244,6 +244,7 @@ class ControlHandler(BaseHTTPRequestHandler):
                 int(body.get("since", -1)),
                 float(body.get("timeout", MAP_POLL_SECONDS)),
                 int(body.get("ingress_port") or 0),
+                list(body.get("request_tags") or []),
             )
             if netmap is None:
                 return self._json(HTTPStatus.UNAUTHORIZED, {"error": "node not found"})

@@ -228,6 +228,8 @@ class Tailnet:
         node["name"] = self._label_for(node["hostname"], node["id"])
         node["node_key"] = req["node_key"]
         node["tags"] = tags
+        # What the node asked for when it registered: a later change is a re-tag.
+        node["request_tags"] = sorted(set(req.get("request_tags") or []))
         node["ephemeral"] = ephemeral
         expiry = None if tags else now() + NODE_KEY_LIFETIME
         node["key_expiry"] = rfc3339(expiry)
@@ -371,9 +373,22 @@ class Tailnet:
 
     # --- map poll ----------------------------------------------------------
     def poll(
-        self, node_key: str, hostname: str, since: int, timeout: float, ingress_port: int = 0
+        self,
+        node_key: str,
+        hostname: str,
+        since: int,
+        timeout: float,
+        ingress_port: int = 0,
+        request_tags: list[str] | None = None,
     ) -> dict | None:
-        """The node's network map, once something changed after `since`."""
+        """The node's network map, once something changed after `since`.
+
+        A registered node that asks for other tags than it registered with does not
+        get them here: as Tailscale's control does (tailscale/tailscale#13572), its
+        node key is expired, and the re-registration that follows (a key, or the
+        owner's consent) carries them. Asking for no tags changes nothing: a
+        tagged key's tags stay.
+        """
         deadline = time.monotonic() + timeout
         with self.changed:
             node = self._node_by("node_key", node_key)
@@ -383,9 +398,16 @@ class Tailnet:
                 self._ingress[node["id"]] = ingress_port
             was_online = self.is_online(node)
             self._last_poll[node["id"]] = time.monotonic()
-            if hostname and hostname != node["hostname"]:
+            wanted = sorted(set(request_tags or []))
+            retag = bool(wanted) and wanted != node.get("request_tags", wanted)
+            if retag:
+                node["request_tags"] = wanted
+                node["key_expiry"] = rfc3339(now() - timedelta(seconds=1))
+            rename = bool(hostname) and hostname != node["hostname"]
+            if rename:
                 node["hostname"] = hostname
                 node["name"] = self._label_for(hostname, node["id"])
+            if retag or rename:
                 self._commit()
             elif not was_online:
                 self.generation += 1

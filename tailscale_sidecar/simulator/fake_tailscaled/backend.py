@@ -537,6 +537,8 @@ class Backend:
                 "since": since,
                 "timeout": MAP_POLL_SECONDS,
                 "ingress_port": self.ingress_port,
+                # Hostinfo.RequestTags: a registered node asks for its tags this way.
+                "request_tags": sorted(set(self.prefs["AdvertiseTags"] or [])),
             }
         netmap = control_client.post(url, "/machine/map", body, MAP_POLL_SECONDS + 10)
         with self.lock:
