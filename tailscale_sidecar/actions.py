@@ -13,7 +13,7 @@ from typing import cast
 from django.db import transaction
 
 from .config import default_hostname
-from .models import DesiredConfig
+from .models import DesiredConfig, ObservedStatus
 from .validation import clean_config
 
 logger = logging.getLogger(__name__)
@@ -82,10 +82,19 @@ def update_settings(
     outbound_proxy: bool | None = None,
     https: bool | None = None,
     trusted_logins: str | list[str] | None = None,
+    exit_node: str | None = None,
+    exit_node_allow_lan: bool | None = None,
 ) -> DesiredConfig:
     """Change the node's settings, or who signs in by tailnet identity, without turning it
     on or off."""
-    cleaned = clean_config(hostname=hostname, tags=tags, trusted_logins=trusted_logins)
+    cleaned = clean_config(
+        hostname=hostname,
+        tags=tags,
+        trusted_logins=trusted_logins,
+        exit_node=exit_node,
+        # Checked against the peers the supervisor last saw offering one.
+        exit_node_options=ObservedStatus.load().exit_nodes or [] if exit_node else [],
+    )
     if "trusted_logins" in cleaned:
         # Read by the web alone: nothing for the supervisor to apply.
         DesiredConfig.set_trusted_logins(cast(list[str], cleaned["trusted_logins"]))
@@ -98,6 +107,10 @@ def update_settings(
         fields["outbound_proxy"] = outbound_proxy
     if https is not None:
         fields["https"] = https
+    if "exit_node" in cleaned:
+        fields["exit_node"] = cleaned["exit_node"]
+    if exit_node_allow_lan is not None:
+        fields["exit_node_allow_lan"] = exit_node_allow_lan
     if not fields:
         return DesiredConfig.load()
     desired = DesiredConfig.update(**fields)

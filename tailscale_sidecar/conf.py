@@ -24,6 +24,7 @@ Environment variables read here:
     TAILSCALE_CONTROL_URL               login server ("" = Tailscale's)
     TAILSCALE_HTTPS                     serve https://<node>.<tailnet>.ts.net/ when the tailnet can
     TAILSCALE_TRUSTED_LOGINS            tailnet logins signed in without a password, comma-separated
+    TAILSCALE_EXIT_NODE_CHECK_URL       fetched through the proxy to check an exit node's egress
     TAILSCALE_OUTBOUND_PROXY            run tailscaled's SOCKS5/HTTP proxy
     TAILSCALE_OUTBOUND_PROXY_ADDR       where that proxy listens
     TAILSCALE_RUN_DIR                   socket and pidfile directory
@@ -141,6 +142,11 @@ DEFAULTS: dict[str, tuple[str, Callable[[str, str], Any], Any]] = {
     "TAILSCALE_CONTROL_URL": ("TAILSCALE_CONTROL_URL", _text, ""),
     "TAILSCALE_OUTBOUND_PROXY": ("TAILSCALE_OUTBOUND_PROXY", parse_bool, False),
     "TAILSCALE_HTTPS": ("TAILSCALE_HTTPS", parse_bool, True),
+    "TAILSCALE_EXIT_NODE_CHECK_URL": (
+        "TAILSCALE_EXIT_NODE_CHECK_URL",
+        _text,
+        "https://controlplane.tailscale.com/derpmap/default",
+    ),
     "TAILSCALE_TRUSTED_LOGINS": ("TAILSCALE_TRUSTED_LOGINS", _logins, list),
     # One loopback address serves both SOCKS5 and HTTP proxying (tailscaled sniffs).
     "TAILSCALE_OUTBOUND_PROXY_ADDR": ("TAILSCALE_OUTBOUND_PROXY_ADDR", _text, "127.0.0.1:1055"),

@@ -26,6 +26,8 @@ class EffectiveConfig:
     control_url: str  # "" means Tailscale's own login server
     tags: tuple[str, ...]
     outbound_proxy: bool
+    exit_node: str  # the stable ID of the peer the app's outbound traffic exits through
+    exit_node_allow_lan: bool
     https: bool  # serve https://<node>.<tailnet>.ts.net/ when the tailnet offers certificates
     trusted_logins: frozenset[str]  # tailnet logins signed in without a password
     # Encrypted with the state cipher; decrypted only by the supervisor at login.
@@ -74,11 +76,15 @@ def effective_config(desired: DesiredConfig) -> EffectiveConfig:
         hostname_template=template,
         control_url=desired.control_url or settings.TAILSCALE_CONTROL_URL,
         tags=tuple(sorted(set(desired.advertise_tags or settings.TAILSCALE_TAGS))),
-        outbound_proxy=(
+        # An exit node only carries the outbound proxy's traffic: it needs the proxy.
+        outbound_proxy=bool(desired.exit_node)
+        or (
             settings.TAILSCALE_OUTBOUND_PROXY
             if desired.outbound_proxy is None
             else desired.outbound_proxy
         ),
+        exit_node=desired.exit_node,
+        exit_node_allow_lan=desired.exit_node_allow_lan,
         https=settings.TAILSCALE_HTTPS if desired.https is None else desired.https,
         trusted_logins=frozenset(
             login.lower() for login in [*settings.TAILSCALE_TRUSTED_LOGINS, *desired.trusted_logins]

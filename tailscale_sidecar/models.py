@@ -101,6 +101,9 @@ class DesiredConfig(Singleton):
     outbound_proxy = models.BooleanField(null=True, default=None)
     # None: not chosen, TAILSCALE_HTTPS decides. The HTTPS front door on the node's name.
     https = models.BooleanField(null=True, default=None)
+    # The exit node the app's outbound traffic uses: a peer's stable node ID ("" = none).
+    exit_node = models.CharField(max_length=64, blank=True)
+    exit_node_allow_lan = models.BooleanField(default=False)
     # Tailnet login names signed in without a password (plus TAILSCALE_TRUSTED_LOGINS).
     # The web alone reads it: changing it moves no generation.
     trusted_logins = models.JSONField(default=list, blank=True)
@@ -168,6 +171,12 @@ class ObservedStatus(Singleton):
     # https://<name>/ once tailscaled's serve config sends it to the app; why not, if not.
     https_url = models.CharField(max_length=300, blank=True)
     https_error = models.TextField(blank=True)
+    # Peers that offer an exit node: [{"id", "name", "dns_name", "ips", "online"}].
+    exit_nodes = models.JSONField(default=list, blank=True)
+    # The exit node tailscaled uses now: {"id", "online"} ({} = none).
+    exit_node_status = models.JSONField(default=dict, blank=True)
+    # Why traffic does not get through the chosen exit node ("" = it does, or none chosen).
+    exit_node_error = models.TextField(blank=True)
     # What the supervisor has carried out (see DesiredConfig).
     applied_generation = models.PositiveBigIntegerField(default=0)
     reset_done_generation = models.PositiveBigIntegerField(default=0)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("settings/tailscale/reset/", views.reset, name="reset"),
     path("settings/tailscale/retry/", views.retry, name="retry"),
     path("settings/tailscale/access/", views.tailnet_access, name="access"),
+    path("settings/tailscale/exit-node/", views.exit_node, name="exit_node"),
     path("settings/tailscale/tokens/", views.create_api_token, name="create_token"),
     path(
         "settings/tailscale/tokens/<int:token_id>/revoke/",

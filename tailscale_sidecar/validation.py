@@ -104,6 +104,31 @@ def clean_logins(value: str | list[str] | None) -> list[str]:
     return logins
 
 
+def clean_exit_node(value: str, options: list[dict]) -> str:
+    """The stable ID of the exit node `value` names ("" clears it).
+
+    `value` may be the peer's name, its MagicDNS name, a tailnet IP or its ID;
+    `options` are the peers that offer an exit node, as the supervisor last saw them.
+    """
+    wanted = value.strip().rstrip(".").lower()
+    if not wanted:
+        return ""
+    for option in options:
+        names = {
+            str(option.get("id", "")).lower(),
+            str(option.get("name", "")).lower(),
+            str(option.get("dns_name", "")).lower(),
+            *(str(ip).lower() for ip in option.get("ips") or ()),
+        }
+        if wanted in names:
+            return str(option["id"])
+    offered = ", ".join(str(option.get("name")) for option in options) or "none right now"
+    raise ValidationError(
+        f'"{value[:80]}" is not a device of this tailnet that offers an exit node '
+        f"(offered: {offered})."
+    )
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -177,6 +202,8 @@ def clean_config(
     auth_key: str | None = None,
     saved_tags: list[str] | None = None,
     trusted_logins: str | list[str] | None = None,
+    exit_node: str | None = None,
+    exit_node_options: list[dict] | None = None,
 ) -> dict[str, object]:
     """Validate the fields that were given (None = not given), all or nothing.
 
@@ -208,6 +235,8 @@ def clean_config(
         check("auth_key", lambda: validate_auth_key(auth_key, key_tags))
     if trusted_logins is not None:
         check("trusted_logins", lambda: clean_logins(trusted_logins))
+    if exit_node is not None:
+        check("exit_node", lambda: clean_exit_node(exit_node, exit_node_options or []))
     if errors:
         raise FieldErrors(errors)
     return cleaned

@@ -65,6 +65,8 @@ class PeerStatus:
     key_expiry: datetime | None
     expired: bool
     tags: list[str]  # a tagged node's tags (it then has no user)
+    exit_node_option: bool  # the peer offers itself as an exit node
+    exit_node: bool  # this node's traffic exits through the peer now
 
     @classmethod
     def from_json(cls, data: Any) -> PeerStatus:
@@ -79,6 +81,8 @@ class PeerStatus:
             key_expiry=parse_go_time(data.get("KeyExpiry")),
             expired=data.get("Expired") is True,
             tags=_as_str_list(data.get("Tags")),
+            exit_node_option=data.get("ExitNodeOption") is True,
+            exit_node=data.get("ExitNode") is True,
         )
 
 
@@ -95,6 +99,10 @@ class Status:
     tailnet_name: str
     # Names the node can get TLS certificates for; empty while the tailnet has HTTPS off.
     cert_domains: list[str]
+    # Filled only when asked for with peers (`status(peers=True)`).
+    peers: list[PeerStatus]
+    # The exit node in use: {"ID", "Online", "TailscaleIPs"}; {} when none.
+    exit_node_status: dict[str, Any]
     raw: dict[str, Any] = field(repr=False)
 
     @classmethod
@@ -112,6 +120,8 @@ class Status:
             magic_dns_suffix=_as_str(tailnet.get("MagicDNSSuffix") or data.get("MagicDNSSuffix")),
             tailnet_name=_as_str(tailnet.get("Name")),
             cert_domains=_as_str_list(data.get("CertDomains")),
+            peers=[PeerStatus.from_json(peer) for peer in _as_dict(data.get("Peer")).values()],
+            exit_node_status=_as_dict(data.get("ExitNodeStatus")),
             raw=data,
         )
 

@@ -24,6 +24,7 @@ from tailscale_sidecar.localapi import BackendState, LocalAPIClient, LocalAPIErr
 from tailscale_sidecar.supervisor import frontdoor, reconcile
 from tailscale_sidecar.supervisor.bus import BusWorker
 from tailscale_sidecar.supervisor.child import ChildConfig, Tailscaled
+from tailscale_sidecar.supervisor.egress import EgressCheck
 from tailscale_sidecar.supervisor.health import HealthResult, probe
 from tailscale_sidecar.supervisor.logbuffer import LogBuffer
 from tailscale_sidecar.supervisor.reconcile import Call, NodePlan
@@ -62,6 +63,7 @@ class NodeRun:
         self._logins_generation: int | None = None
         self._nostate_since: float | None = None
         self.health_due_at = 0.0
+        self._egress = EgressCheck()
 
     # --- start and stop ------------------------------------------------------
 
@@ -163,7 +165,30 @@ class NodeRun:
             self._make_calls(plan, config)
         except oauthkey.OAuthKeyError as exc:
             raise LoginKeyRefused(str(exc), plan.observed | self.proxy_fields()) from None
-        return plan.observed | self.proxy_fields() | self._front_door(config, status)
+        running = self._front_door(config, status) | self._exit_node(config, status)
+        return plan.observed | self.proxy_fields() | running
+
+    def _exit_node(self, config: EffectiveConfig, status: Status) -> dict[str, Any]:
+        """The exit-node options, the one in use, and whether traffic gets out through it."""
+        if status.backend_state != BackendState.Running:
+            return {}
+        try:
+            fields = reconcile.exit_node_fields(self.client.status(peers=True))
+        except LocalAPIError as exc:
+            log.warning("could not read the peers for the exit nodes: %s", exc)
+            return {}
+        in_use = fields["exit_node_status"]
+        proxy = self.proxy_fields()["http_proxy_addr"]
+        error = ""
+        if config.exit_node and in_use.get("id") == config.exit_node and proxy:
+            name = next(
+                (o["name"] for o in fields["exit_nodes"] if o["id"] == config.exit_node),
+                config.exit_node,
+            )
+            error = self._egress.result(
+                config.exit_node, bool(in_use.get("online")), name, proxy, self.wake
+            )
+        return fields | {"exit_node_error": error}
 
     def _front_door(self, config: EffectiveConfig, status: Status) -> dict[str, Any]:
         """The HTTPS front door's fields; its serve config is only touched while Running."""

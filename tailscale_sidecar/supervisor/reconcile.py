@@ -53,6 +53,9 @@ NODE_IDENTITY_FIELDS: dict[str, Any] = {
     "cert_domains": [],
     "https_url": "",
     "https_error": "",
+    "exit_nodes": [],
+    "exit_node_status": {},
+    "exit_node_error": "",
 }
 
 # Cleared by a reset: they describe a node that no longer exists.
@@ -172,6 +175,8 @@ def full_prefs(config: EffectiveConfig) -> dict[str, Any]:
         ControlURL=config.control_url,
         Hostname=config.hostname,
         AdvertiseTags=list(config.tags) or None,
+        ExitNodeID=config.exit_node,
+        ExitNodeAllowLANAccess=config.exit_node_allow_lan,
         WantRunning=True,
     )
 
@@ -221,9 +226,37 @@ def prefs_patch(
     wanted = list(config.tags)
     if sorted(current.get("AdvertiseTags") or []) != wanted and (wanted or not node_tags):
         changes["AdvertiseTags"] = wanted or None
+    if (current.get("ExitNodeID") or "") != config.exit_node:
+        changes["ExitNodeID"] = config.exit_node
+    if bool(current.get("ExitNodeAllowLANAccess")) != config.exit_node_allow_lan:
+        changes["ExitNodeAllowLANAccess"] = config.exit_node_allow_lan
     if current.get("WantRunning") is False:
         changes["WantRunning"] = True
     return changes
+
+
+def exit_node_fields(status: Status) -> dict[str, Any]:
+    """The peers that offer an exit node, and the one in use, from a status with peers."""
+    options = [
+        {
+            "id": peer.id,
+            "name": peer.host_name,
+            "dns_name": peer.dns_name.rstrip("."),
+            "ips": peer.tailscale_ips,
+            "online": peer.online,
+        }
+        for peer in status.peers
+        if peer.exit_node_option
+    ]
+    in_use = status.exit_node_status
+    return {
+        "exit_nodes": sorted(options, key=lambda option: option["name"]),
+        "exit_node_status": (
+            {"id": str(in_use.get("ID") or ""), "online": in_use.get("Online") is True}
+            if in_use.get("ID")
+            else {}
+        ),
+    }
 
 
 def observed_from_status(status: Status) -> dict[str, Any]:

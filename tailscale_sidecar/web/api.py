@@ -90,6 +90,9 @@ class PatchIn(Body):
     outbound_proxy: StrictBool | None = None
     https: StrictBool | None = None
     trusted_logins: list[str] | None = None
+    # A peer's name, MagicDNS name, tailnet IP or ID; null clears it.
+    exit_node: str | None = None
+    exit_node_allow_lan_access: StrictBool | None = None
 
 
 class AccessOut(Schema):
@@ -127,9 +130,14 @@ def get_status(request: HttpRequest) -> StatusOut:
 
 
 def patch_settings(request: HttpRequest, payload: PatchIn) -> Status:
-    """Change the hostname, tags, outbound proxy, HTTPS front door or the logins signed in
-    by tailnet identity; applied live if connected."""
-    return apply(actions.update_settings, **payload.model_dump())
+    """Change the hostname, tags, outbound proxy, HTTPS front door, exit node or the logins
+    signed in by tailnet identity; applied live if connected."""
+    fields = payload.model_dump()
+    # `"exit_node": null` clears it; leaving the key out keeps it.
+    chosen = "exit_node" in payload.model_fields_set
+    fields["exit_node"] = (payload.exit_node or "") if chosen else None
+    fields["exit_node_allow_lan"] = fields.pop("exit_node_allow_lan_access")
+    return apply(actions.update_settings, **fields)
 
 
 def enable(request: HttpRequest, payload: EnableIn) -> Status:

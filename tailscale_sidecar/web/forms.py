@@ -57,8 +57,8 @@ class AccessForm(forms.Form):
     https = forms.BooleanField(
         required=False,
         label="HTTPS on your tailnet name",
-        help_text="Serve https://<name>.<tailnet>.ts.net/ with a certificate for the name, "
-        "when your tailnet has HTTPS turned on.",
+        help_text="Serve this app over HTTPS at its tailnet name, with a certificate for "
+        "the name, when your tailnet has HTTPS certificates turned on.",
     )
     trusted_logins = forms.CharField(
         required=False,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
 from ninja import Schema
 
-from tailscale_sidecar.config import effective_config
+from tailscale_sidecar.config import EffectiveConfig, effective_config
 from tailscale_sidecar.liveness import heartbeat_fresh
 from tailscale_sidecar.models import DesiredConfig, ObservedStatus, Phase
 from tailscale_sidecar.reachability import reachable_via
@@ -88,6 +89,21 @@ class OutboundProxyStatus(Schema):
     http: str | None
 
 
+class ExitNodeOption(Schema):
+    id: str
+    name: str
+    dns_name: str
+    online: bool
+
+
+class ChosenExitNode(Schema):
+    id: str
+    name: str
+    online: bool
+    in_use: bool  # tailscaled routes the proxy's traffic through it now
+    allow_lan_access: bool
+
+
 class StatusOut(Schema):
     """What the owner may see: no keys, no raw state."""
 
@@ -112,6 +128,10 @@ class StatusOut(Schema):
     https_error: str | None
     # How the app can be reached now, best first: tailnet-https, tailnet, lan, loopback.
     reachable_via: list[str]
+    # Peers that offer an exit node, the one chosen, and whether traffic gets out through it.
+    exit_nodes: list[ExitNodeOption]
+    exit_node: ChosenExitNode | None
+    exit_node_error: str | None
     key_expiry: str | None
     key_expiry_warning: bool
     restart_count: int
@@ -164,6 +184,17 @@ def build_status(
         https_enabled=config.https,
         https_available=bool(observed.cert_domains) if observed.node_id else None,
         https_error=observed.https_error or None,
+        exit_nodes=[
+            ExitNodeOption(
+                id=str(o.get("id", "")),
+                name=str(o.get("name", "")),
+                dns_name=str(o.get("dns_name", "")),
+                online=o.get("online") is True,
+            )
+            for o in observed.exit_nodes or []
+        ],
+        exit_node=chosen_exit_node(config, observed),
+        exit_node_error=(observed.exit_node_error or None) if config.exit_node else None,
         reachable_via=reachable_via(
             phase == Phase.RUNNING, observed.https_url if phase == Phase.RUNNING else ""
         ),
@@ -180,6 +211,23 @@ def build_status(
             socks5=observed.socks5_addr or None,
             http=observed.http_proxy_addr or None,
         ),
+    )
+
+
+def chosen_exit_node(config: EffectiveConfig, observed: ObservedStatus) -> ChosenExitNode | None:
+    if not config.exit_node:
+        return None
+    options: list[dict[str, Any]] = observed.exit_nodes or []
+    option = next((o for o in options if o.get("id") == config.exit_node), {})
+    in_use = (observed.exit_node_status or {}).get("id") == config.exit_node
+    return ChosenExitNode(
+        id=config.exit_node,
+        name=str(option.get("name") or config.exit_node),
+        online=bool(
+            (observed.exit_node_status or {}).get("online") if in_use else option.get("online")
+        ),
+        in_use=in_use and observed.phase == Phase.RUNNING,
+        allow_lan_access=config.exit_node_allow_lan,
     )
 
 

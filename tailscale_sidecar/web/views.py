@@ -168,6 +168,23 @@ def tailnet_access(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
+def exit_node(request: HttpRequest) -> HttpResponse:
+    """Route the app's outbound traffic through a peer's exit node, or stop doing so."""
+    try:
+        actions.update_settings(
+            exit_node=request.POST.get("exit_node", ""),
+            exit_node_allow_lan=request.POST.get("allow_lan_access") == "on",
+        )
+    except FieldErrors as exc:
+        for message in exc.errors.values():
+            messages.error(request, message)
+        return back_to_page()
+    messages.info(request, "Exit node saved.")
+    return back_to_page()
+
+
+@staff_required
+@require_POST
 def disable(request: HttpRequest) -> HttpResponse:
     actions.disable()
     return back_to_page()

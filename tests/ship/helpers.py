@@ -177,8 +177,10 @@ def enable_tailscale(db_path: Path) -> None:
             conn.execute(
                 "INSERT INTO tailscale_sidecar_desiredconfig (id, enabled, hostname, control_url,"
                 " advertise_tags, auth_key_encrypted, outbound_proxy, generation,"
-                " reset_generation, retry_generation, instance_id, trusted_logins, updated_at)"
-                " VALUES (1, 1, '', '', '[]', '', 0, 1, 0, 0, 'shiptest', '[]', datetime('now'))"
+                " reset_generation, retry_generation, instance_id, trusted_logins, exit_node,"
+                " exit_node_allow_lan, updated_at)"
+                " VALUES (1, 1, '', '', '[]', '', 0, 1, 0, 0, 'shiptest', '[]', '', 0,"
+                " datetime('now'))"
             )
 
 

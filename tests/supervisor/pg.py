@@ -15,8 +15,9 @@ def prepare(env: dict[str, str], url: str, *, enabled: bool = True) -> None:
         conn.execute(
             "INSERT INTO tailscale_sidecar_desiredconfig (id, enabled, hostname, control_url, "
             "advertise_tags, auth_key_encrypted, outbound_proxy, generation, reset_generation, "
-            "retry_generation, instance_id, trusted_logins, updated_at) "
-            "VALUES (1, %s, '', '', '[]', '', false, 1, 0, 0, 'pgtest', '[]', now())",
+            "retry_generation, instance_id, trusted_logins, exit_node, exit_node_allow_lan, "
+            "updated_at) VALUES (1, %s, '', '', '[]', '', false, 1, 0, 0, 'pgtest', '[]', '', false, "
+            "now())",
             [enabled],
         )
 
