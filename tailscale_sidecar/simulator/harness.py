@@ -208,12 +208,21 @@ class FakeControl:
         return self._object("POST", "/admin/api/users", body)
 
     def add_device(
-        self, hostname: str, *, user: str = "", tags: Sequence[str] = ()
+        self, hostname: str, *, user: str = "", tags: Sequence[str] = (), exit_node: bool = False
     ) -> dict[str, object]:
-        """A peer without a daemon; answers the node (its "id" is what `connect` takes)."""
+        """A peer without a daemon; answers the node (its "id" is what `connect` takes).
+
+        `exit_node`: it offers an (approved) exit node; its `exit_flows` list what it carried.
+        """
         body: dict[str, object] = {"hostname": hostname}
         body.update({"user": user} if user else {"tags": list(tags)})
+        if exit_node:
+            body["exit_node"] = True
         return self._object("POST", "/admin/api/devices", body)
+
+    def set_online(self, node_id: str, online: bool) -> dict[str, object]:
+        """Take a device (made by `add_device`) offline or back online, in every netmap."""
+        return self._object("POST", f"/admin/api/nodes/{node_id}/online", {"online": online})
 
     def connect(self, from_id: str, to: str, port: int) -> tuple[str, int]:
         """(host, port) whose next TCP connection is `from_id` reaching node `to` on `port`."""

@@ -6,7 +6,7 @@ from tests.fixtures.simulator import BusRecorder, log_in, post, running_prefs, w
 
 NODE_FIELDS = {
     "id", "node_id", "hostname", "name", "dns_name", "ips", "node_key", "authorized",
-    "expired", "key_expiry", "tags", "ephemeral", "online", "user",
+    "expired", "key_expiry", "tags", "ephemeral", "online", "user", "exit_node", "exit_flows",
 }  # fmt: skip
 
 

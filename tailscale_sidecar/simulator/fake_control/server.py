@@ -7,6 +7,9 @@ Noise-encrypted): fake-tailscaled is its only client.
   POST /machine/wait-auth  {auth_url}          long-poll -> {"node_id"} | {"pending": true}
   POST /machine/map        {node_key, hostname, since, ingress_port}  long-poll -> netmap | 401
   POST /machine/logout     {node_key}          -> {} | 401
+  POST /machine/exit-dial  {node_key, exit, dest}   -> {"address": "127.0.0.1:P"} | {"error"} | 401
+                           the exit node's side of a connection to dest ("host:port"): the next
+                           connection to the address is relayed there (dataplane.py)
 OAuth clients and the API v2 token and keys calls: oauth.py.
 """
 
@@ -23,11 +26,13 @@ from pathlib import Path
 
 from ..peer import PeerProxy
 from . import dataplane, oauth
-from .tailnet import AdminError, RegisterError, Tailnet
+from .tailnet import AdminError, ExitDialError, RegisterError, Tailnet
 
 MAP_POLL_SECONDS = 25.0
 _AUTH_PATH = re.compile(r"^/a/([0-9a-f]+)$")
-_NODE_PATH = re.compile(r"^/admin/api/nodes/([A-Za-z0-9]+)(/approve|/expire|/connect|/proxy)?$")
+_NODE_PATH = re.compile(
+    r"^/admin/api/nodes/([A-Za-z0-9]+)(/approve|/expire|/connect|/proxy|/online)?$"
+)
 CA_PATH = Path(__file__).resolve().parent.parent / "certs" / "ca.pem"
 
 _PAGE = """<!doctype html>
@@ -140,6 +145,8 @@ class ControlHandler(BaseHTTPRequestHandler):
             return self._connect(match.group(1), body)
         if (match := _NODE_PATH.match(self.path)) and match.group(2) == "/proxy":
             return self._proxy(match.group(1))
+        if (match := _NODE_PATH.match(self.path)) and match.group(2) == "/online":
+            return self._set_online(match.group(1), body)
         if (match := _NODE_PATH.match(self.path)) and match.group(2):
             action = self.tailnet.approve if match.group(2) == "/approve" else self.tailnet.expire
             return self._admin_node(action(match.group(1)))
@@ -174,6 +181,17 @@ class ControlHandler(BaseHTTPRequestHandler):
             return self._json(409, {"error": f"node {target['id']} has no running daemon"})
         header = {"from": source["id"], "port": port, "generation": generation}
         self._json(200, {"address": dataplane.open_connection(ingress, header)})
+
+    def _set_online(self, device_id: str, body: dict) -> None:
+        """Take a device offline or back online: every netmap shows it."""
+        online = body.get("online")
+        if not isinstance(online, bool):
+            return self._json(400, {"error": '"online" must be true or false'})
+        try:
+            node = self.tailnet.set_online(device_id, online)
+        except AdminError as err:
+            return self._json(400, {"error": str(err)})
+        self._admin_node(node)
 
     def _proxy(self, device_id: str) -> None:
         """An HTTP proxy on loopback through which every connection is this device's."""
@@ -249,8 +267,27 @@ class ControlHandler(BaseHTTPRequestHandler):
             if netmap is None:
                 return self._json(HTTPStatus.UNAUTHORIZED, {"error": "node not found"})
             return self._json(200, netmap)
+        if path == "/machine/exit-dial":
+            return self._exit_dial(body)
         if path == "/machine/logout":
             if self.tailnet.logout(str(body.get("node_key", ""))):
                 return self._json(200, {})
             return self._json(HTTPStatus.UNAUTHORIZED, {"error": "node not found"})
         self._json(404, {"error": "not found"})
+
+    def _exit_dial(self, body: dict) -> None:
+        """A node's connection to the internet, out through the exit node it chose."""
+        dest = str(body.get("dest") or "")
+        try:
+            host, port = dataplane.split_host_port(dest)
+        except ValueError as err:
+            return self._json(400, {"error": str(err)})
+        try:
+            known = self.tailnet.exit_dial(
+                str(body.get("node_key", "")), str(body.get("exit") or ""), dest
+            )
+        except ExitDialError as err:
+            return self._json(200, {"error": str(err)})
+        if not known:
+            return self._json(HTTPStatus.UNAUTHORIZED, {"error": "node not found"})
+        self._json(200, {"address": dataplane.open_exit_connection(host, port)})

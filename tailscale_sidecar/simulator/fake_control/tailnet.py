@@ -28,6 +28,10 @@ _ALNUM = string.ascii_letters + string.digits
 _V4_NET = ipaddress.IPv4Network("100.64.0.0/10")
 _V6_BASE = int(ipaddress.IPv6Address("fd7a:115c:a1e0::"))
 TAGGED_USER = {"ID": 2, "LoginName": "tagged-devices", "DisplayName": "Tagged Devices"}
+# The routes an approved exit node has in its AllowedIPs (tsaddr.ContainsExitRoutes).
+EXIT_ROUTES = ["0.0.0.0/0", "::/0"]
+# How many flows an exit node's admin view keeps (newest last).
+EXIT_FLOWS_KEPT = 100
 
 
 class RegisterError(Exception):
@@ -36,6 +40,10 @@ class RegisterError(Exception):
 
 class AdminError(Exception):
     """An admin API request control refuses (400)."""
+
+
+class ExitDialError(Exception):
+    """An exit-dial control refuses; the message is what the node's proxy reports."""
 
 
 def now() -> datetime:
@@ -68,6 +76,8 @@ class Tailnet:
         self._last_poll: dict[str, float] = {}
         # Where each running daemon takes simulated tailnet connections (see fake_control.dataplane).
         self._ingress: dict[str, int] = {}
+        # Connections each exit node carried, in memory only: {"from", "dest"}, newest last.
+        self._exit_flows: dict[str, list[dict]] = {}
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data = self._load()
 
@@ -236,7 +246,10 @@ class Tailnet:
         return node
 
     def add_device(self, spec: dict) -> dict:
-        """A peer without a daemon (a phone, a laptop): online, in every node's netmap."""
+        """A peer without a daemon (a phone, a laptop): online, in every node's netmap.
+
+        With `"exit_node": true` it offers an (approved) exit node.
+        """
         hostname = str(spec.get("hostname") or "").strip()
         login = str(spec.get("user") or "")
         tags = sorted(set(spec.get("tags") or []))
@@ -265,6 +278,8 @@ class Tailnet:
                 "key_expiry": None if tags else rfc3339(now() + NODE_KEY_LIFETIME),
                 "user": login or None,
                 "device": True,
+                "online": True,
+                "exit_node": bool(spec.get("exit_node")),
             }
             self.data["next_node_id"] += 1
             self.data["nodes"][stable_id] = node
@@ -337,12 +352,43 @@ class Tailnet:
                 self._commit()
             return node
 
+    def set_online(self, stable_id: str, online: bool) -> dict | None:
+        """Take a device (no daemon) offline or back; None for an unknown node."""
+        with self.changed:
+            node = self.data["nodes"].get(stable_id)
+            if node is not None and not node.get("device"):
+                raise AdminError(f"node {stable_id} has a daemon: it is online while it polls")
+            return self._edit(stable_id, online=online)
+
     def delete(self, stable_id: str) -> bool:
         with self.changed:
             gone = self.data["nodes"].pop(stable_id, None) is not None
             if gone:
+                self._exit_flows.pop(stable_id, None)
                 self._commit()
             return gone
+
+    def exit_dial(self, node_key: str, exit_id: str, dest: str) -> bool:
+        """Node `node_key` sends a connection to `dest` out through exit node `exit_id`.
+
+        False for an unknown node key; ExitDialError when the exit node cannot carry
+        it. Otherwise the flow is recorded on the exit node.
+        """
+        with self.changed:
+            source = self._node_by("node_key", node_key)
+            if source is None:
+                return False
+            exit_node = self.data["nodes"].get(exit_id)
+            if exit_node is None:
+                raise ExitDialError(f"exit node {exit_id} not found in the network map")
+            if not exit_node.get("exit_node"):
+                raise ExitDialError(f"node {exit_node['name']} is not an exit node")
+            if not self.is_online(exit_node):
+                raise ExitDialError(f"exit node {exit_node['name']} is offline")
+            flows = self._exit_flows.setdefault(exit_id, [])
+            flows.append({"from": source["id"], "dest": dest})
+            del flows[:-EXIT_FLOWS_KEPT]
+            return True
 
     def logout(self, node_key: str) -> bool:
         """Expire the node's key; ephemeral nodes are removed."""
@@ -364,7 +410,7 @@ class Tailnet:
 
     def is_online(self, node: dict) -> bool:
         if node.get("device"):
-            return True
+            return bool(node.get("online", True))
         return time.monotonic() - self._last_poll.get(node["id"], -1e9) < ONLINE_WINDOW
 
     def ingress_port(self, node: dict) -> int | None:
@@ -444,6 +490,11 @@ class Tailnet:
     def wire_node(self, node: dict) -> dict:
         """The node as tailscaled sees it (tailcfg.Node field names)."""
         v4, v6 = node["ips"]
+        hostinfo = {"Hostname": node["hostname"], "OS": "linux"}
+        # An approved exit node's routes are in AllowedIPs (that makes ExitNodeOption).
+        exit_routes = list(EXIT_ROUTES) if node.get("exit_node") else []
+        if exit_routes:
+            hostinfo["RoutableIPs"] = exit_routes
         return {
             "ID": node["node_id"],
             "StableID": node["id"],
@@ -453,8 +504,8 @@ class Tailnet:
             "KeyExpiry": node["key_expiry"] or "0001-01-01T00:00:00Z",
             "Machine": node["machine_key"],
             "Addresses": [f"{v4}/32", f"{v6}/128"],
-            "AllowedIPs": [f"{v4}/32", f"{v6}/128"],
-            "Hostinfo": {"Hostname": node["hostname"], "OS": "linux"},
+            "AllowedIPs": [f"{v4}/32", f"{v6}/128", *exit_routes],
+            "Hostinfo": hostinfo,
             "Created": node["created"],
             "Tags": node["tags"] or None,
             "Online": self.is_online(node),
@@ -481,6 +532,8 @@ class Tailnet:
             "ephemeral": node["ephemeral"],
             "online": self.is_online(node),
             "user": self.user_of(node),
+            "exit_node": bool(node.get("exit_node")),
+            "exit_flows": [dict(flow) for flow in self._exit_flows.get(node["id"], [])],
         }
 
     def admin_nodes(self) -> list[dict]:

@@ -260,6 +260,25 @@ class Backend:
     def prefs_view(self) -> dict:
         return prefs.api_view(self.prefs)
 
+    def _resolve_exit_node_ip(self) -> bool:
+        """resolveExitNodeIPLocked: ExitNodeIP becomes the ExitNodeID of the node with that IP.
+
+        The IP wins over an ID set with it; until a netmap has the IP, no exit node is in use.
+        Returns whether prefs changed.
+        """
+        p = self.prefs
+        if not p["ExitNodeIP"]:
+            return False
+        changed = bool(p["ExitNodeID"])
+        p["ExitNodeID"] = ""
+        nodes = [self.netmap["node"], *self.netmap["peers"]] if self.netmap else []
+        for node in nodes:
+            if any(addr.split("/")[0] == p["ExitNodeIP"] for addr in node["Addresses"]):
+                p["ExitNodeID"], p["ExitNodeIP"] = node["StableID"], ""
+                logf(f"prefs reconciled: exit node {node['StableID']}")
+                return True
+        return changed
+
     # --- serve config ------------------------------------------------------
     def serve_config(self) -> dict | None:
         """The config in force: stored under `_serve/<profile>`, loaded only with a netmap.
@@ -328,6 +347,7 @@ class Backend:
                     self.prefs = prefs.from_update(update, self.prefs["Config"])
                 except prefs.PrefsError as err:
                     raise BackendError(500, str(err)) from None
+                self._resolve_exit_node_ip()
             if options.get("AuthKey"):
                 self.auth_key = options["AuthKey"]
             if self.prefs["WantRunning"]:
@@ -343,6 +363,7 @@ class Backend:
         with self.lock:
             old = self.prefs
             self.prefs = prefs.apply_masked(old, masked)
+            self._resolve_exit_node_ip()
             self._save_profile()
             self._send(Prefs=self.prefs_view())
             watched = ("WantRunning", "Hostname", "ControlURL", "AdvertiseTags")
@@ -552,6 +573,7 @@ class Backend:
         self.map_up = True
         self.control_down = False
         node = netmap["node"]
+        exit_node_resolved = self._resolve_exit_node_ip()
         if self.new_login:
             self.new_login = False
             user = netmap["user_profiles"][str(node["User"])]
@@ -565,7 +587,9 @@ class Backend:
             self._send(LoginFinished={})
             self._send(Prefs=self.prefs_view())
         else:
-            self._save_profile()  # tailnet display name may have changed
+            self._save_profile()  # tailnet display name (or the exit node) may have changed
+            if exit_node_resolved:
+                self._send(Prefs=self.prefs_view())
         if old_self != node:
             self._send(SelfChange=node)
         if not self.derp_ok and not node["Expired"]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 
 from .keys import ZERO_NL_KEY, ZERO_PRIVATE
 
 DEFAULT_CONTROL_URL = "https://controlplane.tailscale.com"
+EXIT_ROUTES = {"0.0.0.0/0", "::/0"}
 
 # v1.102 key order; `Config` is the Persist block (null before the first login).
 DEFAULT_PREFS: dict = {
@@ -66,15 +68,26 @@ def _check_type(name: str, value: object) -> None:
         raise PrefsError(f"json: cannot unmarshal into Go struct field Prefs.{name}")
 
 
+def _decode(name: str, value: object) -> object:
+    """A field's JSON value as Go decodes it (ExitNodeIP is a netip.Addr)."""
+    _check_type(name, value)
+    if value is None:
+        return _zero(DEFAULT_PREFS[name])  # null leaves Go's zero value
+    if name == "ExitNodeIP" and value:
+        try:
+            return str(ipaddress.ip_address(str(value)))
+        except ValueError:
+            raise PrefsError(f'ParseAddr("{value}"): unable to parse IP') from None
+    return value
+
+
 def from_update(update: dict, persist: dict | None) -> dict:
     """`start`'s UpdatePrefs: replaces everything except the Persist block."""
     prefs = default_prefs()
     for name in prefs:
         if name == "Config":
             continue
-        value = update.get(name, _zero(DEFAULT_PREFS[name]))
-        _check_type(name, value)
-        prefs[name] = value
+        prefs[name] = _decode(name, update.get(name, _zero(DEFAULT_PREFS[name])))
     prefs["Config"] = persist
     return check(prefs)
 
@@ -86,16 +99,18 @@ def apply_masked(prefs: dict, masked: dict) -> dict:
     new = copy.deepcopy(prefs)
     for name in DEFAULT_PREFS:
         if name != "Config" and masked.get(f"{name}Set") is True:
-            value = masked.get(name)
-            _check_type(name, value)
-            new[name] = value
+            new[name] = _decode(name, masked.get(name))
     return check(new)
 
 
 def check(prefs: dict) -> dict:
-    """tailscaled's only hostname rule is this test value (checkPrefsLocked)."""
+    """checkPrefsLocked: the hostname test value and checkExitNodePrefsLocked."""
     if prefs.get("Hostname") == "badhostname.tailscale.":
         raise PrefsError("bad hostname [test]")
+    routes = prefs.get("AdvertiseRoutes")
+    advertises_exit = isinstance(routes, list) and {str(r) for r in routes} >= EXIT_ROUTES
+    if advertises_exit and (prefs.get("ExitNodeID") or prefs.get("ExitNodeIP")):
+        raise PrefsError("Cannot advertise an exit node and use an exit node at the same time.")
     return prefs
 
 

@@ -3,8 +3,12 @@
 A destination that is a peer (MagicDNS short name, FQDN or tailnet IP) is
 dialled at 127.0.0.1:<port>: every simulated node lives on this machine's
 loopback, exactly where a real peer's userspace tailscaled would deliver.
-Anything else is dialled directly. When both flags name one address, one
-listener serves both and tells them apart by the first byte (net/proxymux).
+Anything else is the internet: with prefs' ExitNodeID set it goes out through
+that exit node (control's /machine/exit-dial gives a loopback address that
+relays to it), otherwise it is dialled directly. There is no internet here, so
+behind an exit node loopback destinations stand for it. When both flags name
+one address, one listener serves both and tells them apart by the first byte
+(net/proxymux).
 """
 
 from __future__ import annotations
@@ -15,29 +19,52 @@ import threading
 from urllib.parse import urlsplit
 
 from ..streams import pipe
+from . import control_client
 from .backend import Backend
+from .control_client import ControlRejected, ControlUnreachable
 from .logs import logf
 
 SOCKS_VERSION = 5
 DIAL_TIMEOUT = 10.0
 
 
-def resolve(backend: Backend, host: str) -> str:
-    """The address to dial for `host`: loopback for tailnet peers."""
+class DialError(OSError):
+    """A dial through the exit node failed; the message is what the proxies report."""
+
+
+def _is_tailnet(backend: Backend, host: str) -> bool:
+    """Whether `host` names a node of the tailnet (this one or a peer)."""
     wanted = host.lower().rstrip(".")
-    with backend.lock:
-        nm = backend.netmap
-        nodes = [nm["node"], *nm["peers"]] if nm else []
-    for node in nodes:
+    nm = backend.netmap
+    for node in [nm["node"], *nm["peers"]] if nm else []:
         fqdn = node["Name"].rstrip(".")
         ips = [prefix.split("/")[0] for prefix in node["Addresses"]]
         if wanted in (fqdn, fqdn.split(".")[0], *ips):
-            return "127.0.0.1"
-    return host
+            return True
+    return False
 
 
 def dial(backend: Backend, host: str, port: int) -> socket.socket:
-    return socket.create_connection((resolve(backend, host), port), timeout=DIAL_TIMEOUT)
+    """A connection to host:port: a peer on loopback, else direct or through the exit node."""
+    with backend.lock:
+        tailnet = _is_tailnet(backend, host)
+        exit_node_id = backend.prefs["ExitNodeID"]
+        control_url = backend.prefs["ControlURL"]
+        node_key = backend.node_public_key()
+    if tailnet:
+        return socket.create_connection(("127.0.0.1", port), timeout=DIAL_TIMEOUT)
+    if not exit_node_id:
+        return socket.create_connection((host, port), timeout=DIAL_TIMEOUT)
+    dest = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    body = {"node_key": node_key, "exit": exit_node_id, "dest": dest}
+    try:
+        answer = control_client.post(control_url, "/machine/exit-dial", body, DIAL_TIMEOUT)
+    except (ControlRejected, ControlUnreachable) as err:
+        raise DialError(f"exit node {exit_node_id}: {err}") from None
+    if answer.get("error"):
+        raise DialError(str(answer["error"]))
+    relay_host, _, relay_port = str(answer["address"]).rpartition(":")
+    return socket.create_connection((relay_host, int(relay_port)), timeout=DIAL_TIMEOUT)
 
 
 class ProxyServer(socketserver.ThreadingTCPServer):
@@ -96,8 +123,9 @@ class ProxyHandler(socketserver.BaseRequestHandler):
             return
         try:
             upstream = dial(self.server.backend, host, port)
-        except OSError:
-            conn.sendall(b"\x05\x05\x00\x01" + bytes(6))  # connection refused
+        except OSError as err:
+            logf(f"socks5: dial {host}:{port}: {err}", level=1)
+            conn.sendall(b"\x05\x01\x00\x01" + bytes(6))  # general failure, as tailscaled
             return
         with upstream:
             conn.sendall(b"\x05\x00\x00\x01" + bytes(6))

@@ -8,14 +8,18 @@ import socket
 from .backend import STATE_NAMES, Backend
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
+EXIT_ROUTES = {"0.0.0.0/0", "::/0"}
 
 
 def _ips(node: dict) -> list[str]:
     return [prefix.split("/")[0] for prefix in node["Addresses"]]
 
 
-def peer_status(node: dict, *, online: bool, is_self: bool) -> dict:
-    """A tailcfg.Node from control as an ipnstate.PeerStatus."""
+def peer_status(node: dict, *, online: bool, is_self: bool, exit_node_id: str = "") -> dict:
+    """A tailcfg.Node from control as an ipnstate.PeerStatus.
+
+    ExitNodeOption: its AllowedIPs hold both exit routes; ExitNode: it is prefs' ExitNodeID.
+    """
     status = {
         "ID": node["StableID"],
         "NodeID": node["ID"],
@@ -37,8 +41,8 @@ def peer_status(node: dict, *, online: bool, is_self: bool) -> dict:
         "LastSeen": ZERO_TIME,
         "LastHandshake": ZERO_TIME,
         "Online": online,
-        "ExitNode": False,
-        "ExitNodeOption": False,
+        "ExitNode": bool(exit_node_id) and node["StableID"] == exit_node_id,
+        "ExitNodeOption": set(node["AllowedIPs"]) >= EXIT_ROUTES,
         "Active": False,
         "PeerAPIURL": None,
         "TaildropTarget": 0,
@@ -88,15 +92,27 @@ def _self_without_netmap(backend: Backend) -> dict:
     }
 
 
+def _exit_node_status(nm: dict | None, exit_node_id: str) -> dict | None:
+    """ipnstate.ExitNodeStatus: only while prefs name an exit node that is in the netmap."""
+    peer = next((p for p in nm["peers"] if p["StableID"] == exit_node_id), None) if nm else None
+    if not exit_node_id or peer is None:
+        return None
+    return {"ID": exit_node_id, "Online": peer["Online"], "TailscaleIPs": list(peer["Addresses"])}
+
+
 def build_status(backend: Backend, *, peers: bool = True) -> dict:
     with backend.lock:
         nm = backend.netmap
         suffix = nm["magic_dns_suffix"] if nm else ""
+        exit_node_id = backend.prefs["ExitNodeID"]
         if nm:
             node = nm["node"]
             self_status = peer_status(node, online=backend.map_up, is_self=True)
             peer_map = {
-                p["Key"]: peer_status(p, online=p["Online"], is_self=False) for p in nm["peers"]
+                p["Key"]: peer_status(
+                    p, online=p["Online"], is_self=False, exit_node_id=exit_node_id
+                )
+                for p in nm["peers"]
             }
             users = {uid: dict(profile) for uid, profile in nm["user_profiles"].items()}
         else:
@@ -108,6 +124,7 @@ def build_status(backend: Backend, *, peers: bool = True) -> dict:
             "AuthURL": backend.auth_url,
             "TailscaleIPs": self_status["TailscaleIPs"],
             "Self": self_status,
+            "ExitNodeStatus": _exit_node_status(nm, exit_node_id),
             "Health": backend.health_texts(),
             "MagicDNSSuffix": suffix,
             "CurrentTailnet": (
@@ -120,6 +137,8 @@ def build_status(backend: Backend, *, peers: bool = True) -> dict:
             "User": users or None,
             "ClientVersion": None,
         }
+        if status["ExitNodeStatus"] is None:
+            del status["ExitNodeStatus"]  # omitempty
         if backend.has_node_key():
             # omitempty: absent when false, in tailscaled's field order.
             status = {**dict(list(status.items())[:3]), "HaveNodeKey": True, **status}
