@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -126,6 +127,12 @@ def back_to_page() -> HttpResponse:
     return redirect("tailscale_sidecar:settings")
 
 
+def add_errors(form: Form, exc: FieldErrors) -> None:
+    """An action's rule violations onto the form (a field it lacks: the form's own errors)."""
+    for field, message in exc.errors.items():
+        form.add_error(field if field in form.fields else None, message)
+
+
 @staff_required
 @require_POST
 def enable(request: HttpRequest) -> HttpResponse:
@@ -141,8 +148,7 @@ def enable(request: HttpRequest) -> HttpResponse:
             outbound_proxy=form.cleaned_data["outbound_proxy"],
         )
     except FieldErrors as exc:
-        for field, message in exc.errors.items():
-            form.add_error(field if field in form.fields else None, message)
+        add_errors(form, exc)
         return render_page(request, enable_form=form, status=422)
     return back_to_page()
 
@@ -159,8 +165,7 @@ def tailnet_access(request: HttpRequest) -> HttpResponse:
             https=form.cleaned_data["https"], trusted_logins=form.cleaned_data["trusted_logins"]
         )
     except FieldErrors as exc:
-        for field, message in exc.errors.items():
-            form.add_error(field if field in form.fields else None, message)
+        add_errors(form, exc)
         return render_page(request, access_form=form, status=422)
     messages.info(request, "Tailnet access saved.")
     return back_to_page()

@@ -8,25 +8,14 @@ import socket
 import struct
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from tailscale_sidecar.simulator.harness import FakeControl, FakeTailscaled
 from tests.fixtures.simulator import log_in, post, running_prefs, status, wait_for, wait_for_state
-
-
-class Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = f"hello from {self.path}".encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.simulator.test_outbound_proxy import Hello
 
 
 @pytest.fixture

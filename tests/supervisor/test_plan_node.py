@@ -25,12 +25,16 @@ CONFIG = EffectiveConfig(
     control_url=CONTROL,
     tags=("tag:web",),
     outbound_proxy=False,
+    exit_node="",
+    exit_node_allow_lan=False,
     https=True,
     trusted_logins=frozenset(),
     auth_key_encrypted="",
     generation=3,
 )
 MATCHING_PREFS = {
+    "ExitNodeID": "",
+    "ExitNodeAllowLANAccess": False,
     "ControlURL": CONTROL,
     "Hostname": "web-1",
     "AdvertiseTags": ["tag:web"],
@@ -188,3 +192,11 @@ def test_no_tags_wanted_never_untags_a_node_that_joined_with_a_tagged_key():
     # A user's node may drop its advertised tags.
     plan = plan_node(RUNNING, prefs(AdvertiseTags=["tag:x"]), untagged_config, frozenset())
     assert plan.patch == {"AdvertiseTags": None}
+
+
+def test_an_exit_node_is_patched_and_cleared():
+    chosen = dataclasses.replace(CONFIG, exit_node="nExit1CNTRL", exit_node_allow_lan=True)
+    plan = plan_node(RUNNING, prefs(), chosen, frozenset())
+    assert plan.patch == {"ExitNodeID": "nExit1CNTRL", "ExitNodeAllowLANAccess": True}
+    plan = plan_node(RUNNING, prefs(ExitNodeID="nExit1CNTRL"), CONFIG, frozenset())
+    assert plan.patch == {"ExitNodeID": ""}
