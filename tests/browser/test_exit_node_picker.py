@@ -4,22 +4,20 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OWNER, PASSWORD, TIMEOUT_MS, phase_badge
-from tests.fixtures.web import screenshot
-from tests.supervisor.test_exit_node import internet  # noqa: F401 (a fixture)
-from tests.supervisor.test_outbound_proxy import free_port
+from tests.fixtures.web import free_port, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def exit_app(sim_env, web_server, supervisor_process, django_user_model, fake_control, internet):  # noqa: F811
+def exit_app(sim_env, web_server, supervisor_process, django_user_model, fake_control, peer_web):
     fake_control.add_device("exit-fra", user="owner@example.com", exit_node=True)
     fake_control.add_device("exit-nyc", user="owner@example.com", exit_node=True)
     django_user_model.objects.create_user(OWNER, password=PASSWORD, is_staff=True)
     supervisor_process(
         sim_env,
         TAILSCALE_OUTBOUND_PROXY_ADDR=f"127.0.0.1:{free_port()}",
-        TAILSCALE_EXIT_NODE_CHECK_URL=f"http://{internet}/check",
+        TAILSCALE_EXIT_NODE_CHECK_URL=f"http://127.0.0.1:{peer_web}/check",
         TAILSCALE_HEALTHCHECK_INTERVAL="1",
     )
     return web_server(sim_env)

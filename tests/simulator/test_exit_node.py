@@ -1,37 +1,18 @@
 """Exit nodes: devices that offer one, prefs that choose one, and proxy traffic through it.
 
 Loopback stands for the internet behind an exit node: a local HTTP server is
-the "website", and the exit device's `exit_flows` show what it carried.
+the "peer_web", and the exit device's `exit_flows` show what it carried.
 """
 
 import socket
 import struct
-import threading
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from tailscale_sidecar.simulator.harness import FakeControl, FakeTailscaled
 from tests.fixtures.simulator import log_in, post, running_prefs, status, wait_for, wait_for_state
-from tests.simulator.test_outbound_proxy import Hello
-
-
-@pytest.fixture
-def website() -> Iterator[int]:
-    """An HTTP server on 127.0.0.1, standing for a host on the internet."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.fixtures.web import free_port
 
 
 def peer(daemon: FakeTailscaled, node_id: object) -> dict | None:
@@ -146,7 +127,7 @@ def test_devices_go_offline_and_back(fake_tailscaled_factory, fake_control):
     assert not_bool.status_code == 400
 
 
-def test_exit_dial_on_the_machine_protocol(fake_control, website):
+def test_exit_dial_on_the_machine_protocol(fake_control, peer_web):
     source = fake_control.add_device("laptop", user="owner@example.com")
     exit_device = fake_control.add_device("exit-1", tags=["tag:exit"], exit_node=True)
     plain = fake_control.add_device("phone", user="owner@example.com")
@@ -155,7 +136,7 @@ def test_exit_dial_on_the_machine_protocol(fake_control, website):
         body = {"node_key": node_key, "exit": exit_id, "dest": dest}
         return admin_post(fake_control, "/machine/exit-dial", body)
 
-    dest = f"127.0.0.1:{website}"
+    dest = f"127.0.0.1:{peer_web}"
     ok = exit_dial(source["node_key"], exit_device["id"], dest)
     assert ok.status_code == 200 and set(ok.json()) == {"address"}
     host, _, port = ok.json()["address"].rpartition(":")
@@ -246,13 +227,13 @@ def test_exit_node_ip_becomes_exit_node_id(fake_tailscaled_factory, fake_control
 
 
 # --- the outbound proxies --------------------------------------------------
-def test_proxy_traffic_goes_through_the_exit_node(fake_control, client, website):
+def test_proxy_traffic_goes_through_the_exit_node(fake_control, client, peer_web):
     daemon, http_proxy, socks = client
     self_id = status(daemon)["Self"]["ID"]
     exit_device = fake_control.add_device("exit-1", tags=["tag:exit"], exit_node=True)
     exit_id = str(exit_device["id"])
     wait_for(lambda: peer(daemon, exit_id))
-    dest = f"127.0.0.1:{website}"
+    dest = f"127.0.0.1:{peer_web}"
 
     # No exit node: dialled directly, nothing crosses the exit device.
     assert via_url(http_proxy, f"http://{dest}/direct").text == "hello from /direct"
@@ -263,16 +244,16 @@ def test_proxy_traffic_goes_through_the_exit_node(fake_control, client, website)
     assert (response.status_code, response.text) == (200, "hello from /url")
     head, body = via_connect(http_proxy, dest)
     assert head.startswith("HTTP/1.1 200") and body.endswith(b"hello from /connect")
-    code, reply = via_socks5(socks, website)
+    code, reply = via_socks5(socks, peer_web)
     assert code == 0 and reply.endswith(b"hello from /socks")
     flow = {"from": self_id, "dest": dest}
     assert fake_control.node(exit_id)["exit_flows"] == [flow, flow, flow]
     # A tailnet peer is reached directly, not through the exit node.
-    assert via_url(http_proxy, f"http://exit-1:{website}/peer").text == "hello from /peer"
+    assert via_url(http_proxy, f"http://exit-1:{peer_web}/peer").text == "hello from /peer"
     assert len(fake_control.node(exit_id)["exit_flows"]) == 3
 
 
-def test_an_offline_exit_node_fails_the_dial(fake_control, client, website):
+def test_an_offline_exit_node_fails_the_dial(fake_control, client, peer_web):
     daemon, http_proxy, socks = client
     exit_device = fake_control.add_device("exit-1", tags=["tag:exit"], exit_node=True)
     exit_id = str(exit_device["id"])
@@ -280,7 +261,7 @@ def test_an_offline_exit_node_fails_the_dial(fake_control, client, website):
     assert patch_prefs(daemon, ExitNodeID=exit_id).status_code == 200
     fake_control.set_online(exit_id, False)
     wait_for(lambda: status(daemon)["ExitNodeStatus"]["Online"] is False)
-    dest = f"127.0.0.1:{website}"
+    dest = f"127.0.0.1:{peer_web}"
 
     head, body = via_connect(http_proxy, dest)
     assert head.startswith("HTTP/1.1 500 ")
@@ -288,7 +269,7 @@ def test_an_offline_exit_node_fails_the_dial(fake_control, client, website):
     assert f"\r\nTailscale-Connect-Error: {error}" in head
     assert body == f"{error}\n".encode()
     assert via_url(http_proxy, f"http://{dest}/url").status_code == 502
-    assert via_socks5(socks, website)[0] == 1  # general failure
+    assert via_socks5(socks, peer_web)[0] == 1  # general failure
     assert fake_control.node(exit_id)["exit_flows"] == []
 
     # Back online, the exit node carries traffic again.

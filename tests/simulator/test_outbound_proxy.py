@@ -5,8 +5,6 @@ import shutil
 import socket
 import struct
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -14,34 +12,7 @@ import pytest
 
 from tailscale_sidecar.simulator.harness import FakeControl, FakeTailscaled
 from tests.fixtures.simulator import log_in
-
-
-class Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = f"hello from {self.path}".encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def peer_web():
-    """An HTTP server on 127.0.0.1: where the peer's userspace tailscaled delivers."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.fixtures.web import free_port
 
 
 @pytest.fixture(scope="module")

@@ -2,37 +2,22 @@
 and checked by a request through the proxy that the exit device records; an exit node
 that goes offline is said on the page."""
 
-import http.server
-import threading
-
 import pytest
 
 from tailscale_sidecar import actions
 from tailscale_sidecar.models import DesiredConfig
 from tailscale_sidecar.simulator.harness import wait_for
+from tests.fixtures.web import free_port
 from tests.supervisor.helpers import TIMEOUT, observed, wait_phase
-from tests.supervisor.test_outbound_proxy import Hello, free_port
 
 
 @pytest.fixture
-def internet():
-    """A web server standing in for the internet (the simulator has none)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture
-def connected(start_supervisor, fake_control, internet):
+def connected(start_supervisor, fake_control, peer_web):
     exit_id = fake_control.add_device("exit-fra", user="owner@example.com", exit_node=True)["id"]
     supervisor = start_supervisor(
         TAILSCALE_AUTHKEY=fake_control.create_auth_key(),
         TAILSCALE_OUTBOUND_PROXY_ADDR=f"127.0.0.1:{free_port()}",
-        TAILSCALE_EXIT_NODE_CHECK_URL=f"http://{internet}/check",
+        TAILSCALE_EXIT_NODE_CHECK_URL=f"http://127.0.0.1:{peer_web}/check",
         TAILSCALE_HEALTHCHECK_INTERVAL="1",
     )
     DesiredConfig.update(enabled=True, hostname="app")
@@ -42,7 +27,7 @@ def connected(start_supervisor, fake_control, internet):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_chosen_exit_node_carries_the_proxys_traffic(connected, fake_control, internet):
+def test_the_chosen_exit_node_carries_the_proxys_traffic(connected, fake_control, peer_web):
     supervisor, exit_id = connected
     assert [(o["id"], o["name"], o["online"]) for o in observed().exit_nodes] == [
         (exit_id, "exit-fra", True)
@@ -56,7 +41,7 @@ def test_the_chosen_exit_node_carries_the_proxys_traffic(connected, fake_control
         message=supervisor.log_text,
     )
     flows = wait_for(lambda: fake_control.node(exit_id)["exit_flows"], timeout=TIMEOUT)
-    assert flows[-1]["dest"] == internet
+    assert flows[-1]["dest"] == f"127.0.0.1:{peer_web}"
     wait_for(lambda: "traffic gets through" in supervisor.log_text(), timeout=TIMEOUT)
     assert observed().exit_node_error == ""
 
