@@ -1,50 +1,18 @@
 """With the outbound proxy on, the app reaches a tailnet peer by its MagicDNS name."""
 
-import http.server
-import socket
-import threading
-
 import pytest
 
 from tailscale_sidecar.models import DesiredConfig
 from tailscale_sidecar.outbound import tailnet_http_client
 from tailscale_sidecar.simulator.harness import wait_for
 from tests.fixtures.simulator import log_in
+from tests.fixtures.web import free_port
 from tests.supervisor.helpers import TIMEOUT, observed, wait_phase
-
-
-class Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"hello from the peer"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def peer_web_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_it_reaches_a_peer_by_name_through_the_proxy(
-    start_supervisor, fake_control, fake_tailscaled_factory, peer_web_server
+    start_supervisor, fake_control, fake_tailscaled_factory, peer_web
 ):
     log_in(fake_tailscaled_factory().start(), fake_control, hostname="peer")
     proxy_addr = f"127.0.0.1:{free_port()}"
@@ -58,7 +26,7 @@ def test_it_reaches_a_peer_by_name_through_the_proxy(
     assert observed().socks5_addr == proxy_addr
 
     with tailnet_http_client() as client:
-        response = client.get(f"http://peer:{peer_web_server}/")
+        response = client.get(f"http://peer:{peer_web}/page")
 
     assert response.status_code == 200
-    assert response.text == "hello from the peer"
+    assert response.text == "hello from /page"
