@@ -27,7 +27,7 @@ DEVICE = "your-laptop"
 def _peer_proxy(control: httpx.Client, node_id: str) -> tuple[str, str]:
     """(the owner's tailnet login, the proxy URL of the owner's laptop)."""
     nodes = control.get("/admin/api/nodes").raise_for_status().json()
-    ours = next((n for n in nodes if n["node_id"] == node_id or n["id"] == node_id), None)
+    ours = next((n for n in nodes if n["id"] == node_id), None)
     if ours is None:
         raise LookupError("this node is not in the simulated tailnet (yet)")
     login = str(ours["user"]["LoginName"])
