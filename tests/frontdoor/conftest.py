@@ -23,6 +23,7 @@ from tailscale_sidecar.simulator.harness import (
     fake_tailscaled_path,
     wait_for,
 )
+from tests.fixtures.simulator import http_get
 from tests.fixtures.web import WebServer
 
 TRUSTED = "alice@example.com"
@@ -91,16 +92,6 @@ def stack(child_env, fake_control, web_server, supervisor_process) -> Stack:
     return stack
 
 
-def http_request(sock: socket.socket, host: str, path: str, headers: dict | None = None) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-    data = b""
-    while chunk := sock.recv(65536):
-        data += chunk
-    return data
-
-
 def https_get(stack: Stack, device: str, path: str, headers: dict | None = None) -> bytes:
     """`device` opening https://<name><path>, the certificate checked against the simulated CA."""
     context = ssl.create_default_context(cadata=stack.control.ca_pem())
@@ -109,14 +100,14 @@ def https_get(stack: Stack, device: str, path: str, headers: dict | None = None)
         socket.create_connection(address, timeout=15) as raw,
         context.wrap_socket(raw, server_hostname=stack.name) as tls,
     ):
-        return http_request(tls, stack.name, path, headers)
+        return http_get(tls, stack.name, path, headers)
 
 
 def plain_get(stack: Stack, device: str, path: str, headers: dict | None = None) -> bytes:
     """`device` opening http://<name>:<port><path>: forwarded to 127.0.0.1:<port>."""
     address = stack.control.connect(device, stack.node_id, stack.web.port)
     with socket.create_connection(address, timeout=15) as sock:
-        return http_request(sock, f"{stack.name}:{stack.web.port}", path, headers)
+        return http_get(sock, f"{stack.name}:{stack.web.port}", path, headers)
 
 
 def local_get(
@@ -126,7 +117,7 @@ def local_get(
     with socket.create_connection(
         ("127.0.0.1", stack.web.port), timeout=15, source_address=(source, 0)
     ) as sock:
-        return http_request(sock, f"127.0.0.1:{stack.web.port}", path, headers)
+        return http_get(sock, f"127.0.0.1:{stack.web.port}", path, headers)
 
 
 def status_line(answer: bytes) -> str:

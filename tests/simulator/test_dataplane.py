@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.fixtures.simulator import log_in, status, wait_for
+from tests.fixtures.simulator import http_get, log_in, status, wait_for
 
 NAME = "web.tail1234.ts.net"
 FORGED = {
@@ -84,16 +84,6 @@ def serve_https(daemon, app_port: int, mount: str = "/") -> None:
     assert daemon.request("POST", "/localapi/v0/serve-config", json=config).status_code == 200
 
 
-def request(sock, path: str = "/", headers: dict | None = None) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {NAME}", "Connection: close"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-    data = b""
-    while chunk := sock.recv(65536):
-        data += chunk
-    return data
-
-
 def https_get(control, from_id, daemon, path="/", headers=None, server_hostname=NAME) -> bytes:
     context = ssl.create_default_context(cadata=control.ca_pem())
     address = control.connect(from_id, daemon.node_id, 443)
@@ -101,7 +91,7 @@ def https_get(control, from_id, daemon, path="/", headers=None, server_hostname=
         socket.create_connection(address, timeout=10) as raw,
         context.wrap_socket(raw, server_hostname=server_hostname) as tls,
     ):
-        return request(tls, path, headers)
+        return http_get(tls, NAME, path, headers)
 
 
 @pytest.fixture
